@@ -1,0 +1,89 @@
+/** The node status model (maas-api-spec.md §4): numbers, names, transitions, failure mapping. */
+
+export const NodeStatus = {
+  NEW: 0, COMMISSIONING: 1, FAILED_COMMISSIONING: 2, MISSING: 3, READY: 4, RESERVED: 5, DEPLOYED: 6,
+  RETIRED: 7, BROKEN: 8, DEPLOYING: 9, ALLOCATED: 10, FAILED_DEPLOYMENT: 11, RELEASING: 12,
+  FAILED_RELEASING: 13, DISK_ERASING: 14, FAILED_DISK_ERASING: 15, RESCUE_MODE: 16,
+  ENTERING_RESCUE_MODE: 17, FAILED_ENTERING_RESCUE_MODE: 18, EXITING_RESCUE_MODE: 19,
+  FAILED_EXITING_RESCUE_MODE: 20, TESTING: 21, FAILED_TESTING: 22,
+} as const;
+export type NodeStatusValue = (typeof NodeStatus)[keyof typeof NodeStatus];
+
+export const STATUS_NAMES: Record<number, string> = {
+  0: 'New', 1: 'Commissioning', 2: 'Failed commissioning', 3: 'Missing', 4: 'Ready', 5: 'Reserved',
+  6: 'Deployed', 7: 'Retired', 8: 'Broken', 9: 'Deploying', 10: 'Allocated', 11: 'Failed deployment',
+  12: 'Releasing', 13: 'Releasing failed', 14: 'Disk erasing', 15: 'Failed disk erasing',
+  16: 'Rescue mode', 17: 'Entering rescue mode', 18: 'Failed to enter rescue mode',
+  19: 'Exiting rescue mode', 20: 'Failed to exit rescue mode', 21: 'Testing', 22: 'Failed testing',
+};
+
+export function statusName(status: number): string {
+  return STATUS_NAMES[status] ?? 'Unknown';
+}
+
+/** Status number from a name or a number string, as the `status` filter accepts; undefined if unknown. */
+export function parseStatus(value: string): number | undefined {
+  if (/^\d+$/.test(value)) return STATUS_NAMES[Number(value)] ? Number(value) : undefined;
+  const v = value.toLowerCase().replace(/[_-]/g, ' ');
+  for (const [num, name] of Object.entries(STATUS_NAMES)) if (name.toLowerCase() === v) return Number(num);
+  const key = value.toUpperCase().replace(/[ -]/g, '_') as keyof typeof NodeStatus;
+  return key in NodeStatus ? NodeStatus[key] : undefined;
+}
+
+const S = NodeStatus;
+const TESTING_RESET_READY = [S.NEW, S.COMMISSIONING, S.FAILED_DEPLOYMENT, S.MISSING, S.RETIRED, S.BROKEN,
+  S.FAILED_RELEASING, S.FAILED_DISK_ERASING, S.FAILED_ENTERING_RESCUE_MODE, S.FAILED_EXITING_RESCUE_MODE, S.FAILED_TESTING];
+
+export const TRANSITIONS: Record<number, readonly number[]> = {
+  [S.NEW]: [S.COMMISSIONING, S.TESTING, S.MISSING, S.READY, S.RETIRED, S.BROKEN, S.ENTERING_RESCUE_MODE],
+  [S.COMMISSIONING]: [S.FAILED_COMMISSIONING, S.READY, S.RETIRED, S.MISSING, S.NEW, S.BROKEN, S.TESTING],
+  [S.FAILED_COMMISSIONING]: [S.COMMISSIONING, S.MISSING, S.RETIRED, S.BROKEN, S.ENTERING_RESCUE_MODE, S.TESTING],
+  [S.READY]: [S.ENTERING_RESCUE_MODE, S.COMMISSIONING, S.ALLOCATED, S.RESERVED, S.RETIRED, S.MISSING, S.BROKEN, S.TESTING],
+  [S.RESERVED]: [S.READY, S.ALLOCATED, S.RETIRED, S.MISSING, S.BROKEN, S.DISK_ERASING, S.RELEASING, S.ENTERING_RESCUE_MODE, S.TESTING],
+  [S.ALLOCATED]: [S.READY, S.RETIRED, S.MISSING, S.BROKEN, S.DEPLOYING, S.DISK_ERASING, S.RELEASING, S.ENTERING_RESCUE_MODE, S.TESTING],
+  [S.RELEASING]: [S.NEW, S.ALLOCATED, S.RESERVED, S.DEPLOYED, S.READY, S.BROKEN, S.MISSING, S.FAILED_DEPLOYMENT, S.FAILED_DISK_ERASING, S.FAILED_RELEASING],
+  [S.DEPLOYING]: [S.ALLOCATED, S.MISSING, S.BROKEN, S.FAILED_DEPLOYMENT, S.DEPLOYED, S.READY, S.DISK_ERASING, S.RELEASING],
+  [S.FAILED_DEPLOYMENT]: [S.ALLOCATED, S.MISSING, S.BROKEN, S.READY, S.DISK_ERASING, S.RELEASING, S.ENTERING_RESCUE_MODE, S.TESTING],
+  [S.DEPLOYED]: [S.ALLOCATED, S.MISSING, S.BROKEN, S.READY, S.DISK_ERASING, S.RELEASING, S.ENTERING_RESCUE_MODE, S.TESTING],
+  [S.MISSING]: [S.NEW, S.READY, S.ALLOCATED, S.COMMISSIONING, S.BROKEN, S.ENTERING_RESCUE_MODE, S.TESTING],
+  [S.RETIRED]: [S.NEW, S.READY, S.MISSING, S.BROKEN, S.ENTERING_RESCUE_MODE, S.TESTING],
+  [S.BROKEN]: [S.COMMISSIONING, S.READY, S.DISK_ERASING, S.RELEASING, S.ENTERING_RESCUE_MODE, S.TESTING, S.DEPLOYED],
+  [S.FAILED_RELEASING]: [S.RELEASING, S.DISK_ERASING, S.READY, S.BROKEN, S.TESTING],
+  [S.DISK_ERASING]: [S.BROKEN, S.DISK_ERASING, S.FAILED_DISK_ERASING, S.READY, S.RELEASING],
+  [S.FAILED_DISK_ERASING]: [S.DISK_ERASING, S.RELEASING, S.BROKEN, S.ALLOCATED, S.READY, S.ENTERING_RESCUE_MODE, S.TESTING],
+  [S.ENTERING_RESCUE_MODE]: [S.READY, S.BROKEN, S.DEPLOYED, S.RESCUE_MODE, S.FAILED_ENTERING_RESCUE_MODE, S.EXITING_RESCUE_MODE],
+  [S.FAILED_ENTERING_RESCUE_MODE]: [S.BROKEN, S.ENTERING_RESCUE_MODE, S.EXITING_RESCUE_MODE, S.TESTING],
+  [S.RESCUE_MODE]: [S.BROKEN, S.EXITING_RESCUE_MODE, S.TESTING],
+  [S.EXITING_RESCUE_MODE]: [S.NEW, S.BROKEN, S.FAILED_COMMISSIONING, S.READY, S.RESERVED, S.ALLOCATED, S.FAILED_DEPLOYMENT,
+    S.DEPLOYED, S.MISSING, S.RETIRED, S.FAILED_RELEASING, S.FAILED_DISK_ERASING, S.RESCUE_MODE,
+    S.FAILED_ENTERING_RESCUE_MODE, S.FAILED_EXITING_RESCUE_MODE, S.FAILED_TESTING],
+  [S.FAILED_EXITING_RESCUE_MODE]: [S.BROKEN, S.EXITING_RESCUE_MODE, S.TESTING],
+  [S.TESTING]: [S.BROKEN, S.NEW, S.READY, S.RESERVED, S.ALLOCATED, S.DEPLOYED, ...TESTING_RESET_READY],
+  [S.FAILED_TESTING]: [S.COMMISSIONING, S.BROKEN, S.MISSING, S.ENTERING_RESCUE_MODE, S.TESTING, S.READY, S.DEPLOYED],
+};
+
+export function canTransition(from: number, to: number): boolean {
+  return (TRANSITIONS[from] ?? []).includes(to);
+}
+
+export const FAILURE_STATUS: Record<number, number> = {
+  [S.COMMISSIONING]: S.FAILED_COMMISSIONING,
+  [S.DEPLOYING]: S.FAILED_DEPLOYMENT,
+  [S.RELEASING]: S.FAILED_RELEASING,
+  [S.DISK_ERASING]: S.FAILED_DISK_ERASING,
+  [S.ENTERING_RESCUE_MODE]: S.FAILED_ENTERING_RESCUE_MODE,
+  [S.EXITING_RESCUE_MODE]: S.FAILED_EXITING_RESCUE_MODE,
+  [S.TESTING]: S.FAILED_TESTING,
+};
+
+/** The simplified status of the `simple_status` filter. */
+export function simpleStatus(status: number): string {
+  if (Object.values(FAILURE_STATUS).includes(status)) return 'Failed';
+  switch (status) {
+    case S.RELEASING: case S.DISK_ERASING: return 'Releasing';
+    case S.ENTERING_RESCUE_MODE: case S.EXITING_RESCUE_MODE: case S.RESCUE_MODE: return 'Rescue Mode';
+    case S.NEW: case S.COMMISSIONING: case S.READY: case S.ALLOCATED: case S.DEPLOYING: case S.DEPLOYED:
+    case S.BROKEN: case S.TESTING: return statusName(status);
+    default: return 'Other';
+  }
+}
