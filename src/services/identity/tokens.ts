@@ -1,0 +1,61 @@
+/** API keys in MAAS form (consumer_key:token_key:token_secret, consumer secret empty). */
+import { badRequest, notFound } from '../../domain/errors.ts';
+import { tokensRepo, usersRepo, type TokenRow, type UserRow } from '../../store/repos/users.ts';
+import { randomKey, type Actor, type Queryable, type ServiceContext } from '../context.ts';
+
+export const formatKey = (t: Pick<TokenRow, 'consumer_key' | 'token_key' | 'token_secret'>) =>
+  `${t.consumer_key}:${t.token_key}:${t.token_secret}`;
+
+export async function createToken(q: Queryable, userId: number, name = ''): Promise<TokenRow> {
+  return tokensRepo.insert(q, {
+    user_id: userId, node_id: null, kind: 'user', name,
+    consumer_key: randomKey(18), token_key: randomKey(18), token_secret: randomKey(32),
+  });
+}
+
+/** python-libmaas login: the key named `consumer`, else the first key, else a new one. */
+export async function tokenForLogin(ctx: ServiceContext, userId: number, consumer?: string): Promise<TokenRow> {
+  const tokens = await tokensRepo.forUser(ctx.db, userId);
+  return (consumer ? tokens.find((t) => t.name === consumer) : tokens[0]) ?? createToken(ctx.db, userId, consumer ?? '');
+}
+
+export function listTokens(ctx: ServiceContext, actor: Actor) {
+  return tokensRepo.forUser(ctx.db, actor.id);
+}
+
+async function ownToken(q: Queryable, actor: Actor, keyOrToken: string): Promise<TokenRow> {
+  const parts = keyOrToken.split(':');
+  const tokenKey = parts.length === 3 ? parts[1] : keyOrToken;
+  const t = await tokensRepo.byTokenKey(q, tokenKey);
+  if (!t || t.user_id !== actor.id || t.kind !== 'user') throw notFound(`No API token matches the given key.`);
+  return t;
+}
+
+export async function deleteToken(ctx: ServiceContext, actor: Actor, tokenKey: string) {
+  const t = await ownToken(ctx.db, actor, tokenKey);
+  await tokensRepo.delete(ctx.db, t.id);
+}
+
+export async function renameToken(ctx: ServiceContext, actor: Actor, token: string, name: string) {
+  if (!name.trim()) throw badRequest('name: This field is required.');
+  const t = await ownToken(ctx.db, actor, token);
+  await tokensRepo.rename(ctx.db, t.id, name);
+}
+
+export interface Credential { token: TokenRow; user: UserRow | undefined }
+
+/** The token and its user for an OAuth token key, or undefined. Signature checks happen at the edge. */
+export async function findCredential(q: Queryable, tokenKey: string): Promise<Credential | undefined> {
+  const token = await tokensRepo.byTokenKey(q, tokenKey);
+  if (!token) return undefined;
+  const user = token.user_id === null ? undefined : await usersRepo.byId(q, token.user_id);
+  return { token, user };
+}
+
+/** Records a nonce for replay protection and prunes ones older than the timestamp window. */
+export async function useNonce(ctx: ServiceContext, tokenKey: string, nonce: string, ts: number, windowSeconds: number) {
+  const fresh = await tokensRepo.useNonce(ctx.db, tokenKey, nonce, ts);
+  // Prune now and then rather than on every request.
+  if (Math.random() < 0.01) await tokensRepo.pruneNonces(ctx.db, Math.floor(ctx.now().getTime() / 1000) - windowSeconds * 2);
+  return fresh;
+}
