@@ -1,0 +1,18 @@
+/** Every MAAS API handler Plinth serves. Routing and describe/ are derived from this list. */
+import type { HandlerDecl } from '../declare.ts';
+import { AccountHandler } from './account.ts';
+import { EventsHandler } from './events.ts';
+import { MachineHandler } from './machine.ts';
+import { MachinesHandler } from './machines.ts';
+import { MaasHandler } from './maas.ts';
+import { ResourcePoolHandler, ResourcePoolsHandler, ZoneHandler, ZonesHandler } from './places.ts';
+import { SSHKeyHandler, SSHKeysHandler } from './sshkeys.ts';
+import { TagHandler, TagsHandler } from './tags.ts';
+import { UserHandler, UsersHandler } from './users.ts';
+import { VersionHandler } from './version.ts';
+
+export const HANDLERS: HandlerDecl[] = [
+  VersionHandler, MaasHandler, AccountHandler, UsersHandler, UserHandler, SSHKeysHandler, SSHKeyHandler,
+  ZonesHandler, ZoneHandler, ResourcePoolsHandler, ResourcePoolHandler, TagsHandler, TagHandler, EventsHandler,
+  MachinesHandler, MachineHandler,
+];

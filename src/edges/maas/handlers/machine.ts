@@ -1,0 +1,57 @@
+import { getMachine } from '../../../services/machines/access.ts';
+import { deleteMachine } from '../../../services/machines/delete.ts';
+import { updateMachine } from '../../../services/machines/update.ts';
+import { setWorkloadAnnotations } from '../../../services/machines/annotations.ts';
+import { crud, op, p, type HandlerDecl } from '../declare.ts';
+import { noContent } from '../replies.ts';
+import { renderMachine } from '../render/machine.ts';
+
+const UPDATE_PARAMS = [
+  p.str('hostname', 'The new hostname for this machine.'),
+  p.str('description', 'The new description for this machine.'),
+  p.str('domain', 'The domain for this machine.'),
+  p.str('architecture', 'The new architecture for this machine.'),
+  p.str('min_hwe_kernel', 'A string containing the minimum kernel version allowed to be ran on this machine.'),
+  p.str('power_type', 'The new power type for this machine.'),
+  p.prefixed('power_parameters_{param}', 'The new value for the \'param\' power parameter.'),
+  p.bool('power_parameters_skip_check', 'Whether or not the new power parameters for this machine should be checked against the expected power parameters for the machine\'s power type.'),
+  p.str('pool', 'The resource pool to which the machine should belong.'),
+  p.str('zone', 'Name of a valid physical zone in which to place this machine.'),
+  p.int('swap_size', 'Specifies the size of the swap file, in bytes. Field accept K, M, G and T suffixes for values expressed respectively in kilobytes, megabytes, gigabytes and terabytes.'),
+  p.bool('disable_ipv4', 'Deprecated. If specified, must be false.'),
+  p.int('cpu_count', 'The amount of CPU cores the machine has.'),
+  p.int('memory', 'How much memory the machine has, in MiB.'),
+];
+
+export const MachineHandler: HandlerDecl = {
+  name: 'MachineHandler',
+  path: '/machines/{system_id}/',
+  doc: 'Manage an individual machine.\n\nA machine is identified by its system_id.',
+  actions: [
+    crud.read('Read a node', async ({ svc, user, path }) => renderMachine(await getMachine(svc, user, path.system_id))),
+    crud.update('Update a machine', async ({ svc, user, path, args }) => {
+      const m = await getMachine(svc, user, path.system_id);
+      const power = args.prefix('power_parameters_');
+      delete power.skip_check;
+      await updateMachine(svc, user, m, {
+        hostname: args.str('hostname'), description: args.str('description'), domain: args.str('domain'),
+        architecture: args.str('architecture'), min_hwe_kernel: args.str('min_hwe_kernel'), power_type: args.str('power_type'),
+        power_parameters: Object.keys(power).length ? power : undefined, power_parameters_skip_check: args.bool('power_parameters_skip_check'),
+        pool: args.str('pool'), zone: args.str('zone'), swap_size: args.int('swap_size'), cpu_count: args.int('cpu_count'), memory: args.int('memory'),
+      });
+      return renderMachine(await getMachine(svc, user, path.system_id));
+    }, UPDATE_PARAMS),
+    crud.delete('Delete a machine', async ({ svc, user, path, args }) => {
+      await deleteMachine(svc, user, await getMachine(svc, user, path.system_id), args.bool('force') ?? false);
+      return noContent;
+    }, [p.bool('force', 'Delete the machine even when it is deployed or locked.')]),
+    op('GET', 'power_parameters', 'Get power parameters', async ({ svc, user, path }) =>
+      (await getMachine(svc, user, path.system_id)).power_parameters, [], true),
+    op('POST', 'set_workload_annotations', 'Set key=value data', async ({ svc, user, path, args }) => {
+      const m = await getMachine(svc, user, path.system_id);
+      await setWorkloadAnnotations(svc, user, m, args.pairsExcept([]));
+      return renderMachine(await getMachine(svc, user, path.system_id));
+    }, [p.str('key', 'key can be any string value. Specify several keys with key=value pairs; an empty value removes the key.')]),
+  ],
+};
+MachineHandler.actions.push({ ...MachineHandler.actions.at(-1)!, name: 'set_owner_data', op: 'set_owner_data', doc: 'Deprecated, use set_workload_annotations' });

@@ -1,0 +1,136 @@
+/**
+ * The complete machine representation (maas-api-spec.md §10.1) with the types strict clients validate
+ * (gomaasapi): strings never null where they must be strings, objects for zone/pool/domain, lists for sets.
+ */
+import { statusName } from '../../../domain/machine/status.ts';
+import type { BlockDeviceRow, InterfaceRow, MachineRecord } from '../../../store/repos/machines.ts';
+import { renderDomain, renderPool, renderZone, uri } from './common.ts';
+
+const HARDWARE_KEYS = ['system_vendor', 'system_product', 'system_family', 'system_version', 'system_sku', 'system_serial',
+  'cpu_model', 'mainboard_vendor', 'mainboard_product', 'mainboard_serial', 'mainboard_version', 'mainboard_firmware_vendor',
+  'mainboard_firmware_date', 'mainboard_firmware_version', 'chassis_vendor', 'chassis_type', 'chassis_serial', 'chassis_version'];
+
+const SCRIPT_STATUS = ['commissioning_status', 'testing_status', 'cpu_test_status', 'memory_test_status', 'network_test_status',
+  'storage_test_status', 'other_test_status', 'interface_test_status'];
+
+export function renderVlan(i: Pick<InterfaceRow, 'vlan_id' | 'vlan_vid' | 'vlan_name' | 'vlan_mtu' | 'vlan_dhcp_on' | 'fabric_id' | 'fabric_name'>) {
+  if (i.vlan_id === null) return null;
+  return {
+    vid: i.vlan_vid, mtu: i.vlan_mtu, dhcp_on: i.vlan_dhcp_on, external_dhcp: null, relay_vlan: null, fabric: i.fabric_name,
+    space: 'undefined', primary_rack: null, secondary_rack: null, name: i.vlan_name, id: i.vlan_id, fabric_id: i.fabric_id,
+    resource_uri: uri(`/vlans/${i.vlan_id}/`),
+  };
+}
+
+export function renderInterface(systemId: string, i: InterfaceRow, all: InterfaceRow[]) {
+  const byId = new Map(all.map((x) => [x.id, x.name]));
+  const parents = ((i.params.parents as number[] | undefined) ?? []).map((id) => byId.get(id) ?? String(id));
+  const children = all.filter((c) => ((c.params.parents as number[] | undefined) ?? []).includes(i.id)).map((c) => c.name);
+  const vlan = renderVlan(i);
+  return {
+    system_id: systemId, id: i.id, name: i.name, type: i.type, vlan, mac_address: i.mac_address ?? '',
+    parents, children, tags: i.tags, enabled: i.enabled, links: [], params: Object.keys(i.params).length ? i.params : '',
+    discovered: null, effective_mtu: i.mtu ?? i.vlan_mtu ?? 1500, vendor: i.vendor, product: i.product,
+    firmware_version: i.firmware_version, link_connected: i.link_connected, interface_speed: i.interface_speed,
+    link_speed: i.link_speed, numa_node: 0, sriov_max_vf: 0,
+    resource_uri: uri(`/nodes/${systemId}/interfaces/${i.id}/`),
+  };
+}
+
+export function renderBlockDevice(systemId: string, b: BlockDeviceRow) {
+  return {
+    system_id: systemId, id: b.id, name: b.name, uuid: b.uuid, type: b.type, path: `/dev/disk/by-dname/${b.name}`,
+    model: b.model, serial: b.serial, id_path: b.id_path, size: b.size, block_size: b.block_size,
+    available_size: b.size, used_size: 0, used_for: 'Unused', tags: b.tags, filesystem: null, partition_table_type: null,
+    partitions: [], firmware_version: b.firmware_version, storage_pool: null, numa_node: 0,
+    resource_uri: uri(`/nodes/${systemId}/blockdevices/${b.id}/`),
+  };
+}
+
+export function renderMachine(m: MachineRecord, extra: Record<string, unknown> = {}) {
+  const sid = m.system_id;
+  const interfaces = m.interfaces.map((i) => renderInterface(sid, i, m.interfaces));
+  const bootIface = m.interfaces.find((i) => i.is_boot) ?? m.interfaces[0];
+  const disks = m.blockdevices.map((b) => renderBlockDevice(sid, b));
+  const physical = disks.filter((d) => d.type === 'physical');
+  const bootDisk = m.blockdevices.find((b) => b.is_boot) ?? m.blockdevices.find((b) => b.type === 'physical');
+  const hardwareInfo: Record<string, string> = {};
+  for (const k of HARDWARE_KEYS) hardwareInfo[k] = m.hardware_info[k] ?? 'Unknown';
+  const scriptStatus: Record<string, unknown> = {};
+  for (const k of SCRIPT_STATUS) { scriptStatus[k] = -1; scriptStatus[`${k}_name`] = 'Unknown'; }
+  const storageMb = physical.reduce((s, d) => s + d.size, 0) / 1e6;
+  return {
+    system_id: sid,
+    hostname: m.hostname,
+    description: m.description,
+    hardware_uuid: m.hardware_uuid,
+    domain: renderDomain(m.domain),
+    fqdn: `${m.hostname}.${m.domain.name}`,
+    owner: m.owner,
+    owner_data: m.workload_annotations,
+    workload_annotations: m.workload_annotations,
+    locked: m.locked,
+    cache_sets: [], bcaches: [], volume_groups: [], raids: [],
+    bios_boot_method: m.bios_boot_method,
+    boot_interface: bootIface ? interfaces.find((i) => i.id === bootIface.id) : null,
+    architecture: m.architecture,
+    min_hwe_kernel: m.min_hwe_kernel || null,
+    hwe_kernel: m.hwe_kernel,
+    cpu_count: m.cpu_count,
+    cpu_speed: m.cpu_speed,
+    memory: m.memory,
+    swap_size: m.swap_size,
+    storage: storageMb,
+    status: m.status,
+    status_name: statusName(m.status),
+    status_message: m.status_message,
+    status_action: m.status_action,
+    osystem: m.osystem,
+    distro_series: m.distro_series,
+    ephemeral_deploy: m.ephemeral_deploy,
+    error_description: m.error_description,
+    netboot: m.netboot,
+    power_type: m.power_type,
+    power_state: m.power_state,
+    tag_names: m.tags,
+    address_ttl: null,
+    ip_addresses: [] as string[],
+    interface_set: interfaces,
+    zone: renderZone(m.zone),
+    pool: m.pool ? renderPool(m.pool) : null,
+    disable_ipv4: false,
+    boot_disk: bootDisk ? disks.find((d) => d.id === bootDisk.id) : null,
+    blockdevice_set: disks,
+    physicalblockdevice_set: physical,
+    virtualblockdevice_set: disks.filter((d) => d.type === 'virtual'),
+    special_filesystems: [],
+    node_type: 0,
+    node_type_name: 'Machine',
+    parent: null,
+    pod: null,
+    virtualmachine_id: null,
+    default_gateways: { ipv4: { gateway_ip: null, link_id: null }, ipv6: { gateway_ip: null, link_id: null } },
+    current_commissioning_result_id: null,
+    current_testing_result_id: null,
+    current_installation_result_id: null,
+    ...scriptStatus,
+    hardware_info: hardwareInfo,
+    numanode_set: [{ index: 0, cores: Array.from({ length: m.cpu_count }, (_, i) => i), memory: m.memory, hugepages_set: [] }],
+    last_sync: null, next_sync: null, sync_interval: null,
+    enable_hw_sync: false,
+    enable_kernel_crash_dump: false,
+    is_dpu: false,
+    resource_uri: uri(`/machines/${sid}/`),
+    ...extra,
+  };
+}
+
+/** What an anonymous enlistment request gets back. */
+export function renderAnonMachine(m: MachineRecord) {
+  return {
+    system_id: m.system_id, hostname: m.hostname, domain: renderDomain(m.domain), fqdn: `${m.hostname}.${m.domain.name}`,
+    architecture: m.architecture, status: m.status, power_type: m.power_type, power_state: m.power_state,
+    zone: renderZone(m.zone), status_action: m.status_action, status_message: m.status_message,
+    status_name: statusName(m.status), node_type: 0, resource_uri: uri(`/machines/${m.system_id}/`),
+  };
+}
