@@ -1,0 +1,88 @@
+/**
+ * bench/api-list.ts — listing cost with 10,000 machines (2 interfaces and 2 disks each), on PostgreSQL
+ * and on PGlite: p50/p99 of `GET machines/` (the full MAAS representation) and of `GET machines/<id>/`,
+ * over real HTTP with OAuth-signed requests, plus peak RSS.
+ * Targets (2 cores): full listing < 1 s on PostgreSQL; one machine < 5 ms at p99.
+ * Run: npx tsx bench/api-list.ts [--machines N] [--list-runs N] [--one-runs N] [--backends pglite,postgres]
+ */
+import { buildRegionServer } from '../src/edges/http/region-server.ts';
+import { HANDLERS } from '../src/edges/maas/handlers/index.ts';
+import { createAdmin } from '../src/services/admin.ts';
+import { signRequest } from '../src/edges/maas/wire/oauth.ts';
+import type { Db } from '../src/store/db.ts';
+import { openTestStore } from '../test/helpers/backends.ts';
+
+const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
+const MACHINES = Number(arg('machines', '10000'));
+const LIST_RUNS = Number(arg('list-runs', '15'));
+const ONE_RUNS = Number(arg('one-runs', '1000'));
+const BACKENDS = arg('backends', 'postgres,pglite').split(',') as Array<'pglite' | 'postgres'>;
+const quiet = { info() {}, warn() {}, error() {} };
+
+let peakRss = 0;
+const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 20);
+
+async function seed(db: Db, n: number) {
+  const batch = 1000;
+  for (let start = 0; start < n; start += batch) {
+    const count = Math.min(batch, n - start);
+    const idx = Array.from({ length: count }, (_, i) => start + i);
+    await db.tx(async (q) => {
+      const rows = await q.query<{ id: number }>(
+        `insert into nodes (system_id, hostname, zone_id, pool_id, architecture, status, cpu_count, memory, power_type, power_parameters, status_message)
+         select 'b' || lpad(to_hex(i), 5, '0'), 'bench-' || i, 1, 0, 'amd64/generic', 4, 8, 16384, 'ipmi', '{"power_address":"10.0.0.1","power_pass":"x"}'::jsonb, 'Ready'
+           from unnest($1::int[]) as i returning id`, [idx]);
+      const ids = rows.map((r) => r.id);
+      await q.query(
+        `insert into interfaces (node_id, name, mac_address, vlan_id, is_boot)
+         select id, 'eth' || k, '52:54:' || lpad(to_hex(id >> 16 & 255), 2, '0') || ':' || lpad(to_hex(id >> 8 & 255), 2, '0') || ':' || lpad(to_hex(id & 255), 2, '0') || ':0' || k, 5001, k = 0
+           from unnest($1::int[]) as id, generate_series(0, 1) as k`, [ids]);
+      await q.query(
+        `insert into block_devices (node_id, name, model, serial, id_path, size, tags, is_boot)
+         select id, 'sd' || chr(97 + k), 'QEMU HARDDISK', 'QM' || id || k, '/dev/disk/by-id/ata-QM' || id || k, 500107862016, '{ssd,rotary}', k = 0
+           from unnest($1::int[]) as id, generate_series(0, 1) as k`, [ids]);
+    });
+  }
+}
+
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+
+async function runOne(kind: 'pglite' | 'postgres') {
+  const store = await openTestStore(kind);
+  const svc = { db: store.db, log: quiet, now: () => new Date() };
+  const t0 = performance.now();
+  await seed(store.db, MACHINES);
+  const seedS = (performance.now() - t0) / 1000;
+  const admin = await createAdmin(svc, { username: 'admin', password: 'pw', email: 'a@b.c' });
+  const [ck, tk, ts] = admin.apiKey.split(':');
+  const { app } = buildRegionServer({ svc, handlers: HANDLERS, deps: { version: 'bench' }, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/MAAS/api/2.0/`;
+  const get = async (path: string) => {
+    const url = base + path;
+    const t = performance.now();
+    const res = await fetch(url, { headers: { Authorization: signRequest({ method: 'GET', url, consumerKey: ck, token: tk, tokenSecret: ts }) } });
+    const body = await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+    return { ms: performance.now() - t, bytes: body.byteLength };
+  };
+  await get('machines/'); // warm-up
+  const list: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < LIST_RUNS; i++) { const r = await get('machines/'); list.push(r.ms); bytes = r.bytes; }
+  const one: number[] = [];
+  for (let i = 0; i < 50; i++) await get(`machines/b${(i % MACHINES).toString(16).padStart(5, '0')}/`);
+  for (let i = 0; i < ONE_RUNS; i++) one.push((await get(`machines/b${((i * 7919) % MACHINES).toString(16).padStart(5, '0')}/`)).ms);
+  await app.close();
+  await store.drop();
+  return { kind, seedS, listP50: pct(list, 50), listP99: pct(list, 99), oneP50: pct(one, 50), oneP99: pct(one, 99), mb: bytes / 1e6 };
+}
+
+const results = [];
+for (const kind of BACKENDS) {
+  const r = await runOne(kind);
+  results.push(r);
+  console.log(`${kind.padEnd(8)} seed ${MACHINES} in ${r.seedS.toFixed(1)} s | GET machines/ (${r.mb.toFixed(1)} MB): p50 ${r.listP50.toFixed(0)} ms, p99 ${r.listP99.toFixed(0)} ms | GET machines/<id>/: p50 ${r.oneP50.toFixed(2)} ms, p99 ${r.oneP99.toFixed(2)} ms`);
+}
+clearInterval(sampler);
+console.log(`summary: ${results.map((r) => `${r.kind} list p50 ${r.listP50.toFixed(0)}ms p99 ${r.listP99.toFixed(0)}ms, one p50 ${r.oneP50.toFixed(2)}ms p99 ${r.oneP99.toFixed(2)}ms`).join('; ')}; ${MACHINES} machines; peak RSS ${(peakRss / 1048576).toFixed(0)} MiB`);
