@@ -8,13 +8,14 @@ import type { ServiceContext } from '../../services/context.ts';
 import type { EdgeDeps, HandlerDecl } from '../maas/declare.ts';
 import { describeFor } from '../maas/describe.ts';
 import { ApiRouter } from '../maas/router.ts';
+import { MachineJsonCache } from '../maas/render/cache.ts';
 import { createMetrics } from '../metrics.ts';
 import { registerAccountRoutes } from '../web/accounts.ts';
 
 export interface RegionServerOptions {
   svc: ServiceContext;
   handlers: HandlerDecl[];
-  deps: EdgeDeps;
+  deps: Omit<EdgeDeps, 'machineCache'> & Partial<Pick<EdgeDeps, 'machineCache'>>;
   logger: false | object;
   bodyLimit?: number;
 }
@@ -42,13 +43,12 @@ export function buildRegionServer(opts: RegionServerOptions): { app: FastifyInst
     },
     bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
     trustProxy: false,
-    disableRequestLogging: false,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  const router = new ApiRouter(opts.handlers, opts.svc, opts.deps);
+  const router = new ApiRouter(opts.handlers, opts.svc, { machineCache: new MachineJsonCache(), ...opts.deps });
   const metrics = createMetrics(opts.svc);
   const hash = router.description.hash;
   const origin = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? `${req.hostname}`}`;

@@ -48,6 +48,8 @@ export interface ActionCtx {
 /** Things handlers need beyond services that only the composition root knows. */
 export interface EdgeDeps {
   version: string;
+  /** Rendered machine JSON by (version, epoch); one per region process. */
+  machineCache: import('./render/cache.ts').MachineJsonCache;
   keySources?: { lp: string; gh: string };
 }
 

@@ -15,7 +15,7 @@ export interface NodeRow {
   osystem: string; distro_series: string; netboot: boolean; ephemeral_deploy: boolean;
   error_description: string; hardware_uuid: string | null; bios_boot_method: string | null;
   hardware_info: Record<string, string>; workload_annotations: Record<string, string>; agent_name: string;
-  enable_ssh: boolean; created: Date; updated: Date;
+  enable_ssh: boolean; created: Date; updated: Date; version: number;
 }
 
 export interface InterfaceRow {
@@ -105,6 +105,16 @@ function toRecord(r: Joined): MachineRecord {
     domain: { id: r.domain_id, name: domain_name, ttl: domain_ttl, authoritative: domain_authoritative, is_default: domain_is_default },
     tags: [], interfaces: [], blockdevices: [],
   };
+}
+
+/** Ids and versions of the machines a filter selects, with the render epoch (cheap: one index scan). */
+export async function machineVersions(q: Queryable, filter: NodeFilter): Promise<{ rows: Array<{ id: number; version: number }>; epoch: number }> {
+  const where = filter.where.length ? `where ${filter.where.join(' and ')}` : '';
+  const [rows, epoch] = await Promise.all([
+    q.query<{ id: number; version: number }>(`select n.id, n.version from nodes n ${where} order by n.id`, filter.params),
+    q.query<{ epoch: number }>('select epoch from render_epoch where id = 1'),
+  ]);
+  return { rows, epoch: epoch[0].epoch };
 }
 
 export async function loadMachine(q: Queryable, systemId: string): Promise<MachineRecord | undefined> {

@@ -1,4 +1,6 @@
-import { getMachine } from '../../../services/machines/access.ts';
+import { getMachine, machineVersion } from '../../../services/machines/access.ts';
+import { machinesJson } from '../render/cached.ts';
+import { JSON_TYPE } from '../replies.ts';
 import { deleteMachine } from '../../../services/machines/delete.ts';
 import { updateMachine } from '../../../services/machines/update.ts';
 import { setWorkloadAnnotations } from '../../../services/machines/annotations.ts';
@@ -28,7 +30,12 @@ export const MachineHandler: HandlerDecl = {
   path: '/machines/{system_id}/',
   doc: 'Manage an individual machine.\n\nA machine is identified by its system_id.',
   actions: [
-    crud.read('Read a node', async ({ svc, user, path }) => renderMachine(await getMachine(svc, user, path.system_id))),
+    crud.read('Read a node', async ({ svc, user, path, deps }) => {
+      const v = await machineVersion(svc, user, path.system_id);
+      const [json] = await machinesJson(svc, deps.machineCache, { rows: [v], epoch: v.epoch });
+      if (json === undefined) return renderMachine(await getMachine(svc, user, path.system_id)); // raced a delete: answers 404
+      return { contentType: JSON_TYPE, body: json };
+    }),
     crud.update('Update a machine', async ({ svc, user, path, args }) => {
       const m = await getMachine(svc, user, path.system_id);
       const power = args.prefix('power_parameters_');

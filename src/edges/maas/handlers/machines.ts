@@ -1,5 +1,7 @@
 import { invalid } from '../../../domain/errors.ts';
-import { getMachine, listMachines } from '../../../services/machines/access.ts';
+import { getMachine, listMachines, listMachineVersions } from '../../../services/machines/access.ts';
+import { machinesJson } from '../render/cached.ts';
+import { JSON_TYPE } from '../replies.ts';
 import { createMachine, type NewMachine } from '../../../services/machines/create.ts';
 import { isMacRegistered, powerParametersOf } from '../../../services/machines/queries.ts';
 import { crud, op, p, type ActionCtx, type HandlerDecl } from '../declare.ts';
@@ -32,8 +34,10 @@ export const MachinesHandler: HandlerDecl = {
   path: '/machines/',
   doc: 'Manage the collection of all the machines in the MAAS.',
   actions: [
-    crud.read('List Nodes visible to the user', async ({ svc, user, args }) =>
-      (await listMachines(svc, user, listQuery(args))).map((m) => renderMachine(m)), LIST_PARAMS),
+    crud.read('List Nodes visible to the user', async ({ svc, user, args, deps }) => {
+      const parts = await machinesJson(svc, deps.machineCache, await listMachineVersions(svc, user, listQuery(args)));
+      return { contentType: JSON_TYPE, body: `[${parts.join(',')}]` };
+    }, LIST_PARAMS),
     crud.create('Create a new machine', async ({ svc, user, args }) => {
       const node = await createMachine(svc, user, newMachine(args));
       return renderMachine(await getMachine(svc, user, node.system_id));

@@ -3,7 +3,9 @@
  * (gomaasapi): strings never null where they must be strings, objects for zone/pool/domain, lists for sets.
  */
 import { statusName } from '../../../domain/machine/status.ts';
-import type { BlockDeviceRow, InterfaceRow, MachineRecord } from '../../../store/repos/machines.ts';
+import type { MachineRecord } from '../../../store/repos/machines.ts';
+import { renderBlockDevice } from './blockdevice.ts';
+import { renderInterface } from './interface.ts';
 import { renderDomain, renderPool, renderZone, uri } from './common.ts';
 
 const HARDWARE_KEYS = ['system_vendor', 'system_product', 'system_family', 'system_version', 'system_sku', 'system_serial',
@@ -12,40 +14,6 @@ const HARDWARE_KEYS = ['system_vendor', 'system_product', 'system_family', 'syst
 
 const SCRIPT_STATUS = ['commissioning_status', 'testing_status', 'cpu_test_status', 'memory_test_status', 'network_test_status',
   'storage_test_status', 'other_test_status', 'interface_test_status'];
-
-export function renderVlan(i: Pick<InterfaceRow, 'vlan_id' | 'vlan_vid' | 'vlan_name' | 'vlan_mtu' | 'vlan_dhcp_on' | 'fabric_id' | 'fabric_name'>) {
-  if (i.vlan_id === null) return null;
-  return {
-    vid: i.vlan_vid, mtu: i.vlan_mtu, dhcp_on: i.vlan_dhcp_on, external_dhcp: null, relay_vlan: null, fabric: i.fabric_name,
-    space: 'undefined', primary_rack: null, secondary_rack: null, name: i.vlan_name, id: i.vlan_id, fabric_id: i.fabric_id,
-    resource_uri: uri(`/vlans/${i.vlan_id}/`),
-  };
-}
-
-export function renderInterface(systemId: string, i: InterfaceRow, all: InterfaceRow[]) {
-  const byId = new Map(all.map((x) => [x.id, x.name]));
-  const parents = ((i.params.parents as number[] | undefined) ?? []).map((id) => byId.get(id) ?? String(id));
-  const children = all.filter((c) => ((c.params.parents as number[] | undefined) ?? []).includes(i.id)).map((c) => c.name);
-  const vlan = renderVlan(i);
-  return {
-    system_id: systemId, id: i.id, name: i.name, type: i.type, vlan, mac_address: i.mac_address ?? '',
-    parents, children, tags: i.tags, enabled: i.enabled, links: [], params: Object.keys(i.params).length ? i.params : '',
-    discovered: null, effective_mtu: i.mtu ?? i.vlan_mtu ?? 1500, vendor: i.vendor, product: i.product,
-    firmware_version: i.firmware_version, link_connected: i.link_connected, interface_speed: i.interface_speed,
-    link_speed: i.link_speed, numa_node: 0, sriov_max_vf: 0,
-    resource_uri: uri(`/nodes/${systemId}/interfaces/${i.id}/`),
-  };
-}
-
-export function renderBlockDevice(systemId: string, b: BlockDeviceRow) {
-  return {
-    system_id: systemId, id: b.id, name: b.name, uuid: b.uuid, type: b.type, path: `/dev/disk/by-dname/${b.name}`,
-    model: b.model, serial: b.serial, id_path: b.id_path, size: b.size, block_size: b.block_size,
-    available_size: b.size, used_size: 0, used_for: 'Unused', tags: b.tags, filesystem: null, partition_table_type: null,
-    partitions: [], firmware_version: b.firmware_version, storage_pool: null, numa_node: 0,
-    resource_uri: uri(`/nodes/${systemId}/blockdevices/${b.id}/`),
-  };
-}
 
 export function renderMachine(m: MachineRecord, extra: Record<string, unknown> = {}) {
   const sid = m.system_id;
