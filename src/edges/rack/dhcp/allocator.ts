@@ -1,0 +1,100 @@
+/**
+ * Address choice (RFC 2131 §4.3.1, with the order the rack wants):
+ *   1. the address reserved for the client's MAC;
+ *   2. the client's current or previous address in the subnet;
+ *   3. the address the client asks for (option 50), if it is free and in a pool;
+ *   4. the lowest free address in the pools (no ping check: it costs seconds per lease).
+ *
+ * An address is free when no record holds it, or its record is `free`, or its offer/lease has
+ * run out, or it belongs to the asking client; a `declined` address stays out of use (for every
+ * client) until its quarantine ends. Pool scans remember where the last free address was, per
+ * subnet, and start again from the bottom whenever the store's generation says an address may
+ * have been freed — so the answer is still the lowest free address, without rescanning a full pool
+ * for every client.
+ */
+import type { Subnet } from './config.ts';
+import { cidrContains, intToIp, parseIp } from './ipv4.ts';
+import type { Lease, LeaseStore } from './lease-store.ts';
+
+export interface ClientIdentity {
+  clientKey: string;
+  mac: string;
+}
+
+/** Whether `lease` (the record at some address) lets `clientKey` have that address at `now`. */
+export function isAvailable(lease: Lease | undefined, clientKey: string, now: number): boolean {
+  if (!lease) return true;
+  if (lease.state === 'declined') return lease.expiresAt <= now;
+  if (lease.clientKey === clientKey || lease.state === 'free') return true;
+  return lease.expiresAt <= now;
+}
+
+interface ScanHint { generation: number; pool: number; next: number }
+
+export class Allocator {
+  private hints = new Map<string, ScanHint>();
+
+  constructor(private readonly store: LeaseStore) {}
+
+  /** Forget scan positions (after a configuration change). */
+  reset(): void {
+    this.hints.clear();
+  }
+
+  /**
+   * Whether `ip` may be bound to this client in `subnet` now: inside the subnet, either the
+   * client's reservation or a pool address not reserved for anyone else and not excluded, and
+   * not held by another client.
+   */
+  canAssign(subnet: Subnet, ip: string, client: ClientIdentity, now: number): boolean {
+    const n = parseIp(ip);
+    if (n === null || !cidrContains(subnet.cidr, n)) return false;
+    const reservedFor = subnet.reservedIps.get(ip);
+    if (reservedFor !== undefined) {
+      if (reservedFor !== client.mac) return false;
+    } else {
+      if (subnet.excluded.has(n)) return false;
+      if (!subnet.pools.some(([lo, hi]) => n >= lo && n <= hi)) return false;
+    }
+    return isAvailable(this.store.get(ip), client.clientKey, now);
+  }
+
+  /** The address to OFFER, or undefined when the subnet has none left for this client. */
+  chooseOffer(subnet: Subnet, client: ClientIdentity, requestedIp: string | undefined, now: number): string | undefined {
+    const reservation = subnet.reservationsByMac.get(client.mac);
+    if (reservation && this.canAssign(subnet, reservation.ip, client, now)) return reservation.ip;
+    const previous = this.store.byClient(client.clientKey)
+      .filter((l) => l.subnet === subnet.key && l.state !== 'declined')
+      .sort((a, b) => rank(a) - rank(b) || b.updatedAt - a.updatedAt);
+    for (const lease of previous) {
+      if (this.canAssign(subnet, lease.ip, client, now)) return lease.ip;
+    }
+    if (requestedIp !== undefined && this.canAssign(subnet, requestedIp, client, now)) return requestedIp;
+    return this.lowestFree(subnet, client, now);
+  }
+
+  private lowestFree(subnet: Subnet, client: ClientIdentity, now: number): string | undefined {
+    let hint = this.hints.get(subnet.key);
+    if (!hint || hint.generation !== this.store.generation) {
+      hint = { generation: this.store.generation, pool: 0, next: subnet.pools[0]?.[0] ?? 0 };
+    }
+    for (let p = hint.pool; p < subnet.pools.length; p += 1) {
+      const [lo, hi] = subnet.pools[p];
+      for (let n = p === hint.pool ? Math.max(hint.next, lo) : lo; n <= hi; n += 1) {
+        if (subnet.excluded.has(n)) continue;
+        const ip = intToIp(n);
+        if (subnet.reservedIps.has(ip)) continue;
+        if (!isAvailable(this.store.get(ip), client.clientKey, now)) continue;
+        this.hints.set(subnet.key, { generation: this.store.generation, pool: p, next: n });
+        return ip;
+      }
+    }
+    this.hints.set(subnet.key, { generation: this.store.generation, pool: subnet.pools.length, next: 0 });
+    return undefined;
+  }
+}
+
+/** Prefer the client's bound address, then an outstanding offer, then a previous (free) one. */
+function rank(lease: Lease): number {
+  return lease.state === 'bound' ? 0 : lease.state === 'offered' ? 1 : 2;
+}
