@@ -2,13 +2,14 @@
 import { Command } from 'commander';
 import { VERSION } from '../app/region.ts';
 import { registerServerCommands } from './server-commands.ts';
+import { registerLabCommands } from './lab-commands.ts';
 import { ClientError, login, logout, run } from './client/commands.ts';
 import { loadProfiles } from './client/profiles.ts';
 
 async function main(argv: string[]) {
   const profiles = loadProfiles();
   const first = argv[2];
-  const builtins = new Set(['start', 'region', 'migrate', 'createadmin', 'apikey', 'status', 'login', 'logout', 'profiles', 'help']);
+  const builtins = new Set(['start', 'region', 'migrate', 'createadmin', 'apikey', 'status', 'login', 'logout', 'profiles', 'help', 'lab']);
   if (first && !first.startsWith('-') && !builtins.has(first) && profiles[first]) {
     const r = await run(first, argv.slice(3));
     process.stdout.write(r.output + '\n');
@@ -16,6 +17,7 @@ async function main(argv: string[]) {
   }
   const program = new Command('plinth').version(VERSION).description('Plinth: bare-metal provisioning with a MAAS-compatible API');
   registerServerCommands(program);
+  registerLabCommands(program);
   program.command('login').argument('<profile>').argument('<url>').argument('[key]', "API key, or '-' to read it from stdin")
     .description('log in to a Plinth (or MAAS) API and save it as a profile')
     .action(async (profile: string, url: string, key?: string) => { process.stdout.write(`${await login(profile, url, key)}\n`); });
