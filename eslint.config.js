@@ -48,7 +48,7 @@ export default tseslint.config(
   ...Object.keys(layers).map(restrict),
   {
     // Protocol servers are libraries: handed a backend interface, they know nothing of the region.
-    files: ['src/edges/rack/dhcp/**/*.ts', 'src/edges/rack/tftp/**/*.ts'],
+    files: ['src/edges/rack/dhcp/**/*.ts', 'src/edges/rack/tftp/**/*.ts', 'src/edges/rack/http/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
         group: ['**/services/*', '**/store/*', '**/workflows/*', '**/edges/maas/*', '**/app/*', '../../maas/**'],
