@@ -127,6 +127,9 @@ func main() {
 		if err := c.ReleaseMachines(gomaasapi.ReleaseMachinesArgs{SystemIDs: os.Args[4:], Comment: "from gomaasapi"}); err != nil {
 			out["error"] = err.Error()
 			out["error_type"] = fmt.Sprintf("%T", err)
+			out["cannot_complete"] = gomaasapi.IsCannotCompleteError(err)
+			out["permission"] = gomaasapi.IsPermissionError(err)
+			out["bad_request"] = gomaasapi.IsBadRequestError(err)
 		}
 	case "badkey":
 		// NewController already succeeded or failed above; reaching here means the key was accepted.
