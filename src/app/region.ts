@@ -13,7 +13,13 @@ import { buildRegionServer } from '../edges/http/region-server.ts';
 import { HANDLERS } from '../edges/maas/handlers/index.ts';
 import { listenAdminSocket } from '../edges/admin/socket.ts';
 import { sessionsRepo } from '../store/repos/users.ts';
+import { TagEvaluator } from '../services/tag-evaluation/worker.ts';
 import { createLogger, type Log } from './logger.ts';
+import { PowerError } from '../edges/rack/power/driver.ts';
+import { detectMissingPackages, findDriver, POWER_DRIVERS } from '../edges/rack/power/registry.ts';
+import { PowerService } from '../edges/rack/power/service.ts';
+import { PowerPortError, type PowerPort } from '../services/ports/power.ts';
+import { WorkflowRunner, type RunnerOptions } from '../workflows/runner.ts';
 
 export const VERSION = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')).version as string;
 
@@ -41,6 +47,30 @@ export interface RegionOptions extends StoreOptions {
   host?: string;
   logLevel?: string;
   quiet?: boolean;
+  /** Workflow runner settings (lease, poll interval, retry delay); defaults suit production. */
+  workflows?: RunnerOptions;
+  /** Power port to use instead of the in-process rack PowerService. */
+  power?: PowerPort;
+}
+
+/** The power port on the rack's PowerService in this process (region and rack in one process). */
+export function rackPowerPort(service = new PowerService(), missing: Record<string, string[]> = {}, drivers = POWER_DRIVERS): PowerPort {
+  const driver = (type: string) => findDriver(type, drivers);
+  return {
+    controls: (type) => !!driver(type) && !missing[type]?.length,
+    queryable: (type) => !!driver(type)?.queryable,
+    canSetBootDevice: (type) => !!driver(type)?.canSetBootDevice,
+    manual: (type) => type === 'manual',
+    async execute(target, command, opts = {}) {
+      try {
+        const r = await service.execute({ powerType: target.powerType, params: target.params, action: command, bootDevice: opts.bootDevice, offMode: opts.offMode, signal: opts.signal });
+        return { state: r.state, note: r.note };
+      } catch (err) {
+        if (err instanceof PowerError) throw new PowerPortError(err.code, err.message, err.retryable);
+        throw err;
+      }
+    },
+  };
 }
 
 export interface RunningRegion {
@@ -53,6 +83,9 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
   const log = createLogger(o.logLevel);
   const db = await openStore(o, log);
   const svc: ServiceContext = { db, log, now: () => new Date() };
+  svc.power = o.power ?? rackPowerPort(new PowerService(), await detectMissingPackages());
+  const workflows = new WorkflowRunner(svc, o.workflows);
+  svc.wakeWorkflows = () => workflows.wake();
   const { app } = buildRegionServer({ svc, handlers: HANDLERS, deps: { version: VERSION }, logger: o.quiet ? false : { level: o.logLevel ?? 'info' } });
   const port = o.port ?? Number(process.env.PLINTH_PORT ?? 5240);
   const host = o.host ?? process.env.PLINTH_HOST ?? '0.0.0.0';
@@ -74,15 +107,19 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
   writeFileSync(join(dataDir, 'region.json'), JSON.stringify({ pid: process.pid, url, store: db.kind }) + '\n', { mode: 0o600 });
   const housekeeping = setInterval(() => { sessionsRepo.prune(db).catch(() => undefined); }, 3600_000);
   housekeeping.unref();
+  const tagEvaluator = new TagEvaluator(svc).start();
+  workflows.start();
   log.info({ url, store: db.kind, version: VERSION }, 'region started');
 
   return {
     url, svc,
     async close() {
       clearInterval(housekeeping);
+      await tagEvaluator.stop();
       admin?.close();
       rmSync(join(dataDir, 'region.json'), { force: true });
       await app.close();
+      await workflows.stop();
       await db.close();
     },
   };

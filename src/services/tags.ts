@@ -1,8 +1,9 @@
-/** Tags: manual tags attached with update_nodes; definitions are stored (evaluated by the lifecycle). */
-import { conflict, forbidden, invalid, noMatch } from '../domain/errors.ts';
+/** Tags: manual tags attached with update_nodes; defined tags are evaluated by services/tag-evaluation. */
+import { forbidden, invalid, noMatch } from '../domain/errors.ts';
 import { loadMachines } from '../store/repos/machines.ts';
 import { tagsRepo, type TagRow } from '../store/repos/tags.ts';
 import type { Actor, ServiceContext } from './context.ts';
+import { checkTagDefinition, checkTagNodesUpdate } from './tag-evaluation/rules.ts';
 
 const NAME = /^[\w-]{1,256}$/;
 
@@ -14,23 +15,8 @@ export async function getTag(ctx: ServiceContext, name: string): Promise<TagRow>
   return t;
 }
 
-function checkDefinition(definition: string) {
-  // A definition is an XPath 1.0 expression; reject text that cannot be one before storing it.
-  if (definition && (/[\n\r]/.test(definition) || !balanced(definition)))
-    throw invalid({ definition: [`Invalid xpath expression: ${definition}`] });
-}
-function balanced(s: string) {
-  let depth = 0, square = 0, quote: string | null = null;
-  for (const c of s) {
-    if (quote) { if (c === quote) quote = null; continue; }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '(') depth++;
-    else if (c === ')') { if (--depth < 0) return false; }
-    else if (c === '[') square++;
-    else if (c === ']') { if (--square < 0) return false; }
-  }
-  return depth === 0 && square === 0 && quote === null;
-}
+// A definition is an XPath 1.0 expression over commissioning details; the tag evaluator owns its rules.
+const checkDefinition = checkTagDefinition;
 
 export interface TagInput { name?: string; definition?: string; comment?: string; kernel_opts?: string }
 
@@ -60,8 +46,7 @@ export async function deleteTag(ctx: ServiceContext, actor: Actor, tag: TagRow) 
 /** `update_nodes`: add and remove machines by system_id; returns MAAS's counts. */
 export async function updateTagNodes(ctx: ServiceContext, actor: Actor, tag: TagRow, add: string[], remove: string[], definition?: string) {
   if (!actor.isAdmin) throw forbidden();
-  if (definition !== undefined && definition !== tag.definition)
-    throw conflict(`Definition supplied '${definition}' doesn't match current definition '${tag.definition}'`);
+  checkTagNodesUpdate(tag, definition);
   return ctx.db.tx(async (q) => {
     const resolve = async (ids: string[]) => {
       if (!ids.length) return [];

@@ -6,6 +6,8 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 export interface Queryable {
+  /** True when independent queries may run at once (a pool); a single connection or transaction runs them in turn. */
+  readonly concurrent?: boolean;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
@@ -65,6 +67,7 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
   await pool.query('select 1');
   return {
     kind: 'postgres',
+    concurrent: true,
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
     exec: async (sql: string) => { await pool.query(sql); },
     async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {

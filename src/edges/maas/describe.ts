@@ -6,6 +6,9 @@
 import { createHash } from 'node:crypto';
 import { API_PREFIX, type ActionDecl, type HandlerDecl } from './declare.ts';
 
+/** Code-point order, as Python's sorted() orders MAAS's names (not locale order). */
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const TYPE_NAMES = { string: 'unicode', strings: 'unicode', int: 'int', float: 'float', bool: 'boolean', file: 'file' } as const;
 
 function actionDoc(a: ActionDecl): string {
@@ -27,7 +30,7 @@ function describeHandler(h: Omit<HandlerDecl, 'path' | 'anonymous'>, path: strin
     params: pathParams(path),
     path: API_PREFIX + path,
     actions: [...h.actions]
-      .sort((x, y) => x.name.localeCompare(y.name))
+      .sort((x, y) => byCodePoint(x.name, y.name))
       .map((a) => ({ name: a.name, method: a.method, op: a.op, restful: a.op === null, doc: actionDoc(a) })),
   };
 }
@@ -50,7 +53,7 @@ export function buildDescription(handlers: HandlerDecl[]): Description {
     if (h.anonOnly) return { name: h.name, anon: main, auth: null };
     const anon = h.anonymous ? describeHandler(h.anonymous, h.path) : null;
     return { name: h.name, anon, auth: main };
-  }).sort((a, b) => a.name.localeCompare(b.name));
+  }).sort((a, b) => byCodePoint(a.name, b.name));
   const handlersOut = [
     ...resources.flatMap((r) => (r.anon ? [r.anon] : [])),
     ...resources.flatMap((r) => (r.auth ? [r.auth] : [])),

@@ -17,11 +17,15 @@ import { domainsRepo, poolsRepo, zonesRepo } from '../../store/repos/places.ts';
 import type { Actor, Queryable, ServiceContext } from '../context.ts';
 import { recordEvent } from '../events.ts';
 import { checkPower } from './power-params.ts';
+import { startCommissioning } from '../lifecycle/commission.ts';
+import { powerUsable } from '../ports/power.ts';
 
 export interface NewMachine {
   architecture?: string; mac_addresses: string[]; hostname?: string; description?: string; domain?: string;
   zone?: string; pool?: string; power_type?: string; power_parameters?: Record<string, string>;
   deployed?: boolean; min_hwe_kernel?: string;
+  /** Start commissioning at once: admins' machines with usable power do unless false; enlistment only when true. */
+  commission?: boolean;
 }
 
 const UNTAGGED_VLAN = 5001;
@@ -86,8 +90,13 @@ export async function createMachine(ctx: ServiceContext, actor: Actor | null, m:
       nodeId: row.id, hostname: row.hostname, username: actor?.username ?? '', level: EventLevel.INFO,
       typeName: deployed ? 'Deployed' : 'New', description: actor ? `Created by ${actor.username}` : 'Enlisted', status: true,
     });
+    const commission = !deployed && (actor
+      ? actor.isAdmin && m.commission !== false && powerUsable(ctx, row.power_type)
+      : m.commission === true);
+    if (commission) await startCommissioning(q, ctx, actor, row, { enlisting: !actor });
     return row;
   });
+  ctx.wakeWorkflows?.();
   ctx.log.info({ system_id: node.system_id, hostname: node.hostname, by: actor?.username ?? 'anonymous' }, 'machine created');
   return node;
 }

@@ -4,6 +4,8 @@
  * handful of queries, never one per machine.
  */
 import type { Queryable } from '../db.ts';
+import { loadMachinesNetwork, type NetworkView } from './network-interfaces.ts';
+import { loadStorageDocs, type StoredStorage } from './storage.ts';
 
 export interface NodeRow {
   id: number; system_id: string; node_type: number; hostname: string; description: string;
@@ -16,6 +18,8 @@ export interface NodeRow {
   error_description: string; hardware_uuid: string | null; bios_boot_method: string | null;
   hardware_info: Record<string, string>; workload_annotations: Record<string, string>; agent_name: string;
   enable_ssh: boolean; created: Date; updated: Date; version: number;
+  /** Default-gateway links (migration 003). */
+  gateway_link_ipv4_id?: number | null; gateway_link_ipv6_id?: number | null;
 }
 
 export interface InterfaceRow {
@@ -23,6 +27,8 @@ export interface InterfaceRow {
   enabled: boolean; params: Record<string, unknown>; tags: string[]; mtu: number | null; vendor: string | null;
   product: string | null; firmware_version: string | null; link_connected: boolean; interface_speed: number;
   link_speed: number; is_boot: boolean;
+  /** Bond/VLAN/bridge parents (migration 003). */
+  parent_ids?: number[];
   vlan_vid: number | null; vlan_name: string | null; vlan_mtu: number | null; vlan_dhcp_on: boolean | null;
   fabric_id: number | null; fabric_name: string | null;
 }
@@ -40,6 +46,10 @@ export interface MachineRecord extends NodeRow {
   tags: string[];
   interfaces: InterfaceRow[];
   blockdevices: BlockDeviceRow[];
+  /** Links of the interfaces and the network topology (set by loadMachines). */
+  network?: NetworkView;
+  /** Partitions, filesystems and groups beyond the physical disks (migration 004; set by loadMachines). */
+  storage?: StoredStorage | null;
 }
 
 /** A compiled filter: SQL conditions on `n` (nodes) and their parameters. */
@@ -68,27 +78,42 @@ type Joined = NodeRow & {
   domain_name: string; domain_ttl: number | null; domain_authoritative: boolean; domain_is_default: boolean;
 };
 
+type Thunks = readonly (() => Promise<unknown>)[];
+type Results<T extends Thunks> = { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
+
+/** Runs independent queries at once on a pool, one after another on a single connection. */
+async function all<T extends Thunks>(q: Queryable, thunks: T): Promise<Results<T>> {
+  if (q.concurrent) return (await Promise.all(thunks.map((t) => t()))) as Results<T>;
+  const out: unknown[] = [];
+  for (const t of thunks) out.push(await t());
+  return out as Results<T>;
+}
+
 export async function loadMachines(q: Queryable, filter: NodeFilter, opts: { limit?: number } = {}): Promise<MachineRecord[]> {
   const where = filter.where.length ? `where ${filter.where.join(' and ')}` : '';
   const limit = opts.limit ? `limit ${Math.trunc(opts.limit)}` : '';
   const rows = await q.query<Joined>(`${NODE_SELECT} ${where} order by n.id ${limit}`, filter.params);
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
-  const [ifaces, disks, tags] = await Promise.all([
-    q.query<InterfaceRow>(`${IFACE_SELECT} where i.node_id = any($1::int[]) order by i.node_id, i.id`, [ids]),
-    q.query<BlockDeviceRow>('select * from block_devices where node_id = any($1::int[]) order by node_id, id', [ids]),
-    q.query<{ node_id: number; name: string }>(
+  const [ifaces, disks, tags, network, storage] = await all(q, [
+    () => q.query<InterfaceRow>(`${IFACE_SELECT} where i.node_id = any($1::int[]) order by i.node_id, i.id`, [ids]),
+    () => q.query<BlockDeviceRow>('select * from block_devices where node_id = any($1::int[]) order by node_id, id', [ids]),
+    () => q.query<{ node_id: number; name: string }>(
       'select nt.node_id, t.name from node_tags nt join tags t on t.id = nt.tag_id where nt.node_id = any($1::int[]) order by t.name', [ids]),
-  ]);
+    () => loadMachinesNetwork(q, ids),
+    () => loadStorageDocs(q, ids),
+  ] as const);
   const byNode = new Map<number, MachineRecord>();
   const out = rows.map((r) => {
     const m = toRecord(r);
+    m.network = network;
     byNode.set(r.id, m);
     return m;
   });
   for (const i of ifaces) byNode.get(i.node_id)?.interfaces.push(i);
   for (const b of disks) byNode.get(b.node_id)?.blockdevices.push(b);
   for (const t of tags) byNode.get(t.node_id)?.tags.push(t.name);
+  for (const m of out) m.storage = storage.get(m.id) ?? null;
   return out;
 }
 
@@ -110,11 +135,10 @@ function toRecord(r: Joined): MachineRecord {
 /** Ids and versions of the machines a filter selects, with the render epoch (cheap: one index scan). */
 export async function machineVersions(q: Queryable, filter: NodeFilter): Promise<{ rows: Array<{ id: number; version: number }>; epoch: number }> {
   const where = filter.where.length ? `where ${filter.where.join(' and ')}` : '';
-  const [rows, epoch] = await Promise.all([
-    q.query<{ id: number; version: number }>(`select n.id, n.version from nodes n ${where} order by n.id`, filter.params),
-    q.query<{ epoch: number }>('select epoch from render_epoch where id = 1'),
-  ]);
-  return { rows, epoch: epoch[0].epoch };
+  const rows = await q.query<{ id: number; version: number; epoch: number }>(
+    `select n.id, n.version, (select epoch from render_epoch where id = 1) as epoch from nodes n ${where} order by n.id`, filter.params);
+  const epoch = rows.length ? rows[0].epoch : (await q.query<{ epoch: number }>('select epoch from render_epoch where id = 1'))[0].epoch;
+  return { rows: rows.map((r) => ({ id: r.id, version: r.version })), epoch };
 }
 
 export async function loadMachine(q: Queryable, systemId: string): Promise<MachineRecord | undefined> {

@@ -5,8 +5,10 @@ import { EventsHandler } from './events.ts';
 import { MachineHandler } from './machine.ts';
 import { MachinesHandler } from './machines.ts';
 import { MaasHandler } from './maas.ts';
+import { NETWORK_HANDLERS } from './network/index.ts';
 import { ResourcePoolHandler, ResourcePoolsHandler, ZoneHandler, ZonesHandler } from './places.ts';
 import { SSHKeyHandler, SSHKeysHandler } from './sshkeys.ts';
+import { STORAGE_HANDLERS } from './storage/index.ts';
 import { TagHandler, TagsHandler } from './tags.ts';
 import { UserHandler, UsersHandler } from './users.ts';
 import { VersionHandler } from './version.ts';
@@ -15,4 +17,6 @@ export const HANDLERS: HandlerDecl[] = [
   VersionHandler, MaasHandler, AccountHandler, UsersHandler, UserHandler, SSHKeysHandler, SSHKeyHandler,
   ZonesHandler, ZoneHandler, ResourcePoolsHandler, ResourcePoolHandler, TagsHandler, TagHandler, EventsHandler,
   MachinesHandler, MachineHandler,
+  ...NETWORK_HANDLERS,
+  ...STORAGE_HANDLERS,
 ];

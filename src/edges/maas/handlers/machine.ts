@@ -7,6 +7,8 @@ import { setWorkloadAnnotations } from '../../../services/machines/annotations.t
 import { crud, op, p, type HandlerDecl } from '../declare.ts';
 import { noContent } from '../replies.ts';
 import { renderMachine } from '../render/machine.ts';
+import { MACHINE_ACTIONS } from './machine-actions.ts';
+import { STORAGE_MACHINE_ACTIONS } from './storage/layout.ts';
 
 const UPDATE_PARAMS = [
   p.str('hostname', 'The new hostname for this machine.'),
@@ -52,8 +54,10 @@ export const MachineHandler: HandlerDecl = {
       await deleteMachine(svc, user, await getMachine(svc, user, path.system_id), args.bool('force') ?? false);
       return noContent;
     }, [p.bool('force', 'Delete the machine even when it is deployed or locked.')]),
+    ...MACHINE_ACTIONS,
     op('GET', 'power_parameters', 'Get power parameters', async ({ svc, user, path }) =>
       (await getMachine(svc, user, path.system_id)).power_parameters, [], true),
+    ...STORAGE_MACHINE_ACTIONS,
     op('POST', 'set_workload_annotations', 'Set key=value data', async ({ svc, user, path, args }) => {
       const m = await getMachine(svc, user, path.system_id);
       await setWorkloadAnnotations(svc, user, m, args.pairsExcept([]));

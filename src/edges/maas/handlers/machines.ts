@@ -7,6 +7,8 @@ import { isMacRegistered, powerParametersOf } from '../../../services/machines/q
 import { crud, op, p, type ActionCtx, type HandlerDecl } from '../declare.ts';
 import { renderAnonMachine, renderMachine } from '../render/machine.ts';
 import { CREATE_PARAMS, LIST_PARAMS, listQuery } from './machine-params.ts';
+import { MACHINES_BULK_ACTIONS } from './machines-bulk.ts';
+import { allocateActions } from './machines-allocate.ts';
 
 function newMachine(args: ActionCtx['args']): NewMachine {
   let power = args.prefix('power_parameters_');
@@ -23,7 +25,7 @@ function newMachine(args: ActionCtx['args']): NewMachine {
     architecture: arch && sub && !arch.includes('/') ? `${arch}/${sub}` : arch,
     mac_addresses: args.list('mac_addresses'), hostname: args.str('hostname'), description: args.str('description'),
     domain: args.str('domain'), zone: args.str('zone'), pool: args.str('pool'), power_type: args.str('power_type'),
-    power_parameters: power, deployed: args.bool('deployed'), min_hwe_kernel: args.str('min_hwe_kernel'),
+    power_parameters: power, deployed: args.bool('deployed'), min_hwe_kernel: args.str('min_hwe_kernel'), commission: args.bool('commission'),
   };
 }
 
@@ -43,9 +45,11 @@ export const MachinesHandler: HandlerDecl = {
       return renderMachine(await getMachine(svc, user, node.system_id));
     }, CREATE_PARAMS),
     isRegistered,
+    ...allocateActions,
     op('GET', 'list_allocated', 'List allocated', async ({ svc, user }) =>
       (await listMachines(svc, { ...user, isAdmin: false }, { owner: [user.username] })).map((m) => renderMachine(m))),
     op('GET', 'power_parameters', 'Get power parameters', async ({ svc, args }) => powerParametersOf(svc.db, args.list('id')), [p.list('id', 'A system ID. To request more than one machine, provide multiple id arguments in the request.')], true),
+    ...MACHINES_BULK_ACTIONS,
   ],
   anonymous: {
     name: 'AnonMachinesHandler',

@@ -4,8 +4,8 @@
  */
 import { statusName } from '../../../domain/machine/status.ts';
 import type { MachineRecord } from '../../../store/repos/machines.ts';
-import { renderBlockDevice } from './blockdevice.ts';
-import { renderInterface } from './interface.ts';
+import { machineStorageFields } from './storage.ts';
+import { defaultGateways, nodeIpAddresses, renderInterface } from './interface.ts';
 import { renderDomain, renderPool, renderZone, uri } from './common.ts';
 
 const HARDWARE_KEYS = ['system_vendor', 'system_product', 'system_family', 'system_version', 'system_sku', 'system_serial',
@@ -17,11 +17,10 @@ const SCRIPT_STATUS = ['commissioning_status', 'testing_status', 'cpu_test_statu
 
 export function renderMachine(m: MachineRecord, extra: Record<string, unknown> = {}) {
   const sid = m.system_id;
-  const interfaces = m.interfaces.map((i) => renderInterface(sid, i, m.interfaces));
+  const interfaces = m.interfaces.map((i) => renderInterface(sid, i, m.interfaces, m.network));
   const bootIface = m.interfaces.find((i) => i.is_boot) ?? m.interfaces[0];
-  const disks = m.blockdevices.map((b) => renderBlockDevice(sid, b));
-  const physical = disks.filter((d) => d.type === 'physical');
-  const bootDisk = m.blockdevices.find((b) => b.is_boot) ?? m.blockdevices.find((b) => b.type === 'physical');
+  const storage = machineStorageFields(m);
+  const physical = storage.physical;
   const hardwareInfo: Record<string, string> = {};
   for (const k of HARDWARE_KEYS) hardwareInfo[k] = m.hardware_info[k] ?? 'Unknown';
   const scriptStatus: Record<string, unknown> = {};
@@ -38,7 +37,7 @@ export function renderMachine(m: MachineRecord, extra: Record<string, unknown> =
     owner_data: m.workload_annotations,
     workload_annotations: m.workload_annotations,
     locked: m.locked,
-    cache_sets: [], bcaches: [], volume_groups: [], raids: [],
+    cache_sets: storage.cache_sets, bcaches: storage.bcaches, volume_groups: storage.volume_groups, raids: storage.raids,
     bios_boot_method: m.bios_boot_method,
     boot_interface: bootIface ? interfaces.find((i) => i.id === bootIface.id) : null,
     architecture: m.architecture,
@@ -62,22 +61,22 @@ export function renderMachine(m: MachineRecord, extra: Record<string, unknown> =
     power_state: m.power_state,
     tag_names: m.tags,
     address_ttl: null,
-    ip_addresses: [] as string[],
+    ip_addresses: nodeIpAddresses(m.interfaces, m.network),
     interface_set: interfaces,
     zone: renderZone(m.zone),
     pool: m.pool ? renderPool(m.pool) : null,
     disable_ipv4: false,
-    boot_disk: bootDisk ? disks.find((d) => d.id === bootDisk.id) : null,
-    blockdevice_set: disks,
+    boot_disk: storage.boot_disk,
+    blockdevice_set: storage.disks,
     physicalblockdevice_set: physical,
-    virtualblockdevice_set: disks.filter((d) => d.type === 'virtual'),
-    special_filesystems: [],
+    virtualblockdevice_set: storage.virtual,
+    special_filesystems: storage.special_filesystems,
     node_type: 0,
     node_type_name: 'Machine',
     parent: null,
     pod: null,
     virtualmachine_id: null,
-    default_gateways: { ipv4: { gateway_ip: null, link_id: null }, ipv6: { gateway_ip: null, link_id: null } },
+    default_gateways: defaultGateways(m, m.interfaces, m.network),
     current_commissioning_result_id: null,
     current_testing_result_id: null,
     current_installation_result_id: null,
