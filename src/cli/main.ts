@@ -4,13 +4,12 @@ import { VERSION } from '../app/region.ts';
 import { registerServerCommands } from './server-commands.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { ClientError, login, logout, run } from './client/commands.ts';
-import { loadProfiles } from './client/profiles.ts';
+import { loadProfiles, RESERVED } from './client/profiles.ts';
 
 async function main(argv: string[]) {
   const profiles = loadProfiles();
   const first = argv[2];
-  const builtins = new Set(['start', 'region', 'migrate', 'createadmin', 'apikey', 'status', 'login', 'logout', 'profiles', 'help', 'lab']);
-  if (first && !first.startsWith('-') && !builtins.has(first) && profiles[first]) {
+  if (first && !first.startsWith('-') && !RESERVED.has(first) && profiles[first]) {
     const r = await run(first, argv.slice(3));
     process.stdout.write(r.output + '\n');
     process.exit(r.exitCode);

@@ -80,23 +80,26 @@ describe('plinth CLI', () => {
     assert.equal((await plinth('createadmin', '--data-dir', data, '--username', 'ops2', '--password', 'pw2')).code, 0);
 
     const key = gen.out.trim();
-    const login = await plinth('login', 'lab', `http://127.0.0.1:${port}/MAAS/`, key);
+    const login = await plinth('login', 'ops', `http://127.0.0.1:${port}/MAAS/`, key);
     assert.equal(login.code, 0, login.err);
     assert.equal((await plinth('login', 'bad', `http://127.0.0.1:${port}/MAAS/`, 'a:b:c')).code, 1);
-    const created = await plinth('lab', 'machines', 'create', 'architecture=amd64/generic', 'mac_addresses=52:54:00:cc:00:01', 'mac_addresses=52:54:00:cc:00:02', 'hostname=cli-1');
+    const reserved = await plinth('login', 'lab', `http://127.0.0.1:${port}/MAAS/`, key);
+    assert.equal(reserved.code, 1);
+    assert.match(reserved.err, /'lab' is a plinth command/);
+    const created = await plinth('ops', 'machines', 'create', 'architecture=amd64/generic', 'mac_addresses=52:54:00:cc:00:01', 'mac_addresses=52:54:00:cc:00:02', 'hostname=cli-1');
     assert.equal(created.code, 0, created.out + created.err);
     const m = JSON.parse(created.out);
     assert.equal(m.interface_set.length, 2);
     writeFileSync(join(dir, 'desc.txt'), 'described from a file');
-    const upd = await plinth('lab', 'machine', 'update', m.system_id, 'description@=' + join(dir, 'desc.txt'));
+    const upd = await plinth('ops', 'machine', 'update', m.system_id, 'description@=' + join(dir, 'desc.txt'));
     assert.equal(JSON.parse(upd.out).description, 'described from a file');
-    const table = await plinth('lab', 'machines', 'read', 'hostname=cli-1', '--output', 'table');
+    const table = await plinth('ops', 'machines', 'read', 'hostname=cli-1', '--output', 'table');
     assert.match(table.out, /^SYSTEM_ID\s+HOSTNAME\s+STATUS_NAME/);
     assert.match(table.out, new RegExp(`${m.system_id}\\s+cli-1\\s+New`));
-    const missing = await plinth('lab', 'machine', 'read', 'nosuch');
+    const missing = await plinth('ops', 'machine', 'read', 'nosuch');
     assert.equal(missing.code, 2);
     assert.match(missing.out, /404: No Machine matches the given query\./);
-    const usage = await plinth('lab', 'machines');
+    const usage = await plinth('ops', 'machines');
     assert.equal(usage.code, 2);
     assert.match(usage.out, /create/);
 

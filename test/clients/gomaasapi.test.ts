@@ -5,35 +5,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { buildProbe, run, SKIP } from './gomaasapi/build.ts';
 import { startTestRegion, type TestRegion } from '../helpers/region.ts';
 
-const run = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
-const GOCODE = '/usr/share/gocode';
-const available = existsSync('/usr/bin/go') && existsSync(`${GOCODE}/src/github.com/juju/gomaasapi`);
-
-describe('gomaasapi (juju)', { skip: available ? false : 'golang-go / golang-github-juju-gomaasapi-dev not installed' }, () => {
+describe('gomaasapi (juju)', { skip: SKIP }, () => {
   let r: TestRegion;
-  let work: string;
+  let cleanup: (() => void) | undefined;
   let probe: string;
   const go = async (...args: string[]) => JSON.parse((await run(probe, args, { timeout: 60_000 })).stdout);
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'plinth-gomaasapi-'));
-    const src = join(work, 'src', 'plinthprobe');
-    mkdirSync(src, { recursive: true });
-    copyFileSync(join(here, 'gomaasapi', 'main.go'), join(src, 'main.go'));
-    probe = join(work, 'probe');
-    await run('go', ['build', '-o', probe, 'plinthprobe'], {
-      cwd: src, timeout: 300_000,
-      env: { ...process.env, GOPATH: `${work}:${GOCODE}`, GO111MODULE: 'off', GOFLAGS: '-mod=mod', GOCACHE: join(tmpdir(), 'plinth-gocache'), GOPROXY: 'off' },
-    });
+    ({ probe, cleanup } = await buildProbe());
     r = await startTestRegion('pglite');
     await r.api('POST', 'zones/', [['name', 'az2']]);
     await r.api('POST', 'tags/', [['name', 'juju']]);
@@ -43,7 +25,7 @@ describe('gomaasapi (juju)', { skip: available ? false : 'golang-go / golang-git
     const [{ id }] = await r.svc.db.query<{ id: number }>('select id from nodes where system_id = $1', [m.system_id]);
     await r.svc.db.query("insert into block_devices (node_id, name, model, serial, id_path, size, tags, is_boot) values ($1, 'sda', 'QEMU HARDDISK', 'QM1', '/dev/disk/by-id/x', 10737418240, '{ssd}', true)", [id]);
   });
-  after(async () => { await r?.close(); if (work) rmSync(work, { recursive: true, force: true }); });
+  after(async () => { await r?.close(); cleanup?.(); });
 
   test('NewController, Machines (strict schema), filters, owner data, Zones, Pools, Tags', async () => {
     const out = await go(r.base.replace(/api\/2\.0\/$/, ''), r.adminKey, 'inventory');

@@ -128,7 +128,12 @@ test('dhclient: lease, renew (unicast at T1), release', { skip: unavailable ?? f
   assert.equal(commit.ip, `${link.net}.100`);
   const renew = await server.waitFor((e) => e.type === 'renew', 15_000);
   assert.equal(renew.ip, commit.ip);
-  const logText = await readFile(log, 'utf8');
+  // The server has ACKed the renewal; dhclient runs its script a moment later. Wait for that line.
+  let logText = await readFile(log, 'utf8');
+  for (let i = 0; i < 50 && !/RENEW ip=/.test(logText); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    logText = await readFile(log, 'utf8');
+  }
   // dhclient prints search domains fully qualified (with the root dot).
   const esc = (x: string): string => x.replace(/\./g, '\\.');
   assert.match(logText, new RegExp(`BOUND ip=${esc(commit.ip)} router=${esc(link.serverIp)} dns=${esc(link.net)}\\.53 ${esc(link.net)}\\.54 search=maas\\.test\\. lab\\.maas\\.test\\. lease=6`));

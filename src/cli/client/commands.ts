@@ -4,7 +4,7 @@
  *   plinth PROFILE RESOURCE ACTION [positional…] [key=value | key@=file …] [--output json|table]
  */
 import { readFileSync } from 'node:fs';
-import { actionName, apiUrl, commandName, loadProfiles, saveProfiles, type DescribedHandler, type Profile } from './profiles.ts';
+import { RESERVED, actionName, apiUrl, commandName, loadProfiles, saveProfiles, type DescribedHandler, type Profile } from './profiles.ts';
 import { call, type Field } from './request.ts';
 import { formatOutput } from './output.ts';
 
@@ -19,6 +19,7 @@ async function readStdin(): Promise<string> {
 }
 
 export async function login(name: string, url: string, key: string | undefined): Promise<string> {
+  if (RESERVED.has(name)) throw new ClientError(`'${name}' is a plinth command; choose another profile name.`);
   const base = apiUrl(url);
   const apiKey = key === '-' ? await readStdin() : key ?? null;
   if (apiKey) {

@@ -8,6 +8,9 @@ export interface DescribedHandler { name: string; doc: string; params: string[];
 export interface Description { hash: string; resources: Array<{ name: string; anon: DescribedHandler | null; auth: DescribedHandler | null }> }
 export interface Profile { name: string; url: string; credentials: string | null; description: Description }
 
+/** Command names a profile may not take (it would be shadowed by the command). */
+export const RESERVED = new Set(['start', 'region', 'migrate', 'createadmin', 'apikey', 'status', 'login', 'logout', 'profiles', 'help', 'lab']);
+
 const dir = () => process.env.PLINTH_CONFIG_DIR ?? join(homedir(), '.config', 'plinth');
 const file = () => join(dir(), 'profiles.json');
 

@@ -45,11 +45,12 @@ export const tokensRepo = {
    * timestamp window, so losing the last few milliseconds of them in a crash is an acceptable trade for not
    * paying a disk flush on every API read.
    */
-  useNonce: (db: { tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> }, tokenKey: string, nonce: string, ts: number) =>
-    db.tx(async (q) => {
-      await q.query('set local synchronous_commit = off');
-      return (await q.query('insert into oauth_nonces (token_key, nonce, ts) values ($1, $2, $3) on conflict do nothing returning 1', [tokenKey, nonce, ts])).length === 1;
-    }),
+  useNonce: async (q: Queryable, tokenKey: string, nonce: string, ts: number) =>
+    // set_config(…, true) applies to the statement's own (implicit) transaction: one round trip.
+    (await q.query(
+      `with async_commit as (select set_config('synchronous_commit', 'off', true))
+       insert into oauth_nonces (token_key, nonce, ts) select $1, $2, $3 from async_commit on conflict do nothing returning 1`,
+      [tokenKey, nonce, ts])).length === 1,
   pruneNonces: (q: Queryable, olderThan: number) => q.query('delete from oauth_nonces where ts < $1', [olderThan]),
 };
 
