@@ -8,7 +8,7 @@
  * event and `{"error":message}` per error. SIGHUP re-reads the file and applies its config;
  * SIGTERM/SIGINT close the server and print `{"stats":DhcpStats}`.
  */
-import { readFileSync } from 'node:fs';
+import { runStandalone, jsonLine as line } from '../standalone.ts';
 import { DhcpServer, type ListenOptions } from './server.ts';
 import type { DhcpConfig } from './config.ts';
 import { FileLeaseStore } from './lease-file-store.ts';
@@ -16,15 +16,7 @@ import { MemoryLeaseStore, type LeaseStore } from './lease-store.ts';
 
 interface Settings { config: DhcpConfig; listen?: ListenOptions; leaseFile?: string }
 
-function line(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
-}
-
-async function main(): Promise<void> {
-  const file = process.argv[2];
-  if (!file) throw new Error('usage: standalone.ts <settings.json>');
-  const read = (): Settings => JSON.parse(readFileSync(file, 'utf8')) as Settings;
-  const settings = read();
+runStandalone<Settings>(async (settings) => {
   const store: LeaseStore = settings.leaseFile ? await FileLeaseStore.open(settings.leaseFile) : new MemoryLeaseStore();
   const server = new DhcpServer({
     config: settings.config,
@@ -32,29 +24,10 @@ async function main(): Promise<void> {
     onEvent: (event) => line({ event }),
     onError: (err) => line({ error: err.message }),
   });
-  const bound = await server.listen(settings.listen);
-  process.on('SIGHUP', () => {
-    try {
-      server.updateConfig(read().config);
-      line({ reloaded: true });
-    } catch (err) {
-      line({ error: (err as Error).message });
-    }
-  });
-  const stop = (): void => {
-    void (async () => {
-      await server.close();
-      await store.close();
-      line({ stats: server.stats });
-      process.exit(0);
-    })();
+  return {
+    bound: await server.listen(settings.listen),
+    reload: (next) => server.updateConfig(next.config),
+    close: async () => { await server.close(); await store.close(); },
+    stats: () => server.stats,
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  line({ ready: bound });
-}
-
-main().catch((err: Error) => {
-  line({ error: err.message });
-  process.exit(1);
 });

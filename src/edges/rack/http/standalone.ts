@@ -9,7 +9,7 @@
  * request (unless `"events": false`). SIGHUP re-reads the file and applies its table;
  * SIGTERM/SIGINT close the server and print `{"stats":HttpBootStats}`.
  */
-import { readFileSync } from 'node:fs';
+import { runStandalone, jsonLine as line } from '../standalone.ts';
 import { HttpBootServer, type HttpListenOptions } from './server.ts';
 import { StaticBootBackend, type StaticBootTable } from './static-backend.ts';
 
@@ -24,15 +24,7 @@ interface Settings {
   events?: boolean;
 }
 
-function line(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
-}
-
-async function main(): Promise<void> {
-  const file = process.argv[2];
-  if (!file) throw new Error('usage: standalone.ts <settings.json>');
-  const read = (): Settings => JSON.parse(readFileSync(file, 'utf8')) as Settings;
-  const settings = read();
+runStandalone<Settings>(async (settings) => {
   const backend = new StaticBootBackend(settings.table);
   const server = new HttpBootServer({
     backend,
@@ -43,27 +35,10 @@ async function main(): Promise<void> {
     chunkBytes: settings.chunkBytes,
     onEvent: settings.events === false ? undefined : (event) => line({ event }),
   });
-  const bound = await server.listen(settings.listen);
-  process.on('SIGHUP', () => {
-    try {
-      backend.update(read().table);
-      line({ reloaded: true });
-    } catch (err) {
-      line({ error: (err as Error).message });
-    }
-  });
-  const stop = (): void => {
-    void server.close().then(() => {
-      line({ stats: server.stats });
-      process.exit(0);
-    });
+  return {
+    bound: await server.listen(settings.listen),
+    reload: (next) => backend.update(next.table),
+    close: () => server.close(),
+    stats: () => server.stats,
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  line({ ready: bound });
-}
-
-main().catch((err: Error) => {
-  line({ error: err.message });
-  process.exit(1);
 });
