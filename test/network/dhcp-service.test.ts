@@ -105,6 +105,7 @@ describe('the primary rack', () => {
         mtu: 1500,
         next_server: '10.1.20.2',
         pools: [{ start: '10.1.20.200', end: '10.1.20.254' }],
+        ipv6: null,
         hosts: [
           { name: 'node1-eth0', hostname: 'node1', mac: '52:54:00:00:01:01', ip: '10.1.20.11' },
           { name: 'node2-eth0-5', hostname: 'node2', mac: '52:54:00:00:01:02', ip: '10.1.20.12' },
@@ -205,4 +206,30 @@ test('boot rules honour the HTTP port and method names or arch codes', () => {
     ['uefi_amd64_http', 'http://10.0.0.1:8080/ipxe.efi'],
     ['uefi_amd64_tftp', 'ipxe.efi'],
   ]);
+});
+
+describe('IPv6 address modes', () => {
+  const v6 = (mode?: 'slaac' | 'dhcpv6-stateless' | 'dhcpv6-stateful') => {
+    const out = deriveDhcpServices({ ...input, subnets: input.subnets.map((s) => (s.id === 2 ? { ...s, ipv6_address_mode: mode } : s)) });
+    const rack = out.find((r) => r.rack === 'rack01')!;
+    return rack.vlans.flatMap((v) => v.subnets).find((s) => s.subnet_id === 2)!;
+  };
+  test('each mode sets the RA flags (RFC 4861) and whether DHCPv6 serves addresses', () => {
+    const table = [
+      [undefined, { mode: 'dhcpv6-stateful', managed: true, other_config: true, autonomous: false }, 1],
+      ['dhcpv6-stateful', { mode: 'dhcpv6-stateful', managed: true, other_config: true, autonomous: false }, 1],
+      ['dhcpv6-stateless', { mode: 'dhcpv6-stateless', managed: false, other_config: true, autonomous: true }, 0],
+      ['slaac', { mode: 'slaac', managed: false, other_config: false, autonomous: true }, 0],
+    ] as const;
+    for (const [mode, ipv6, pools] of table) {
+      const s = v6(mode);
+      assert.deepEqual(s.ipv6, ipv6, String(mode));
+      assert.equal(s.pools.length, pools, String(mode));
+    }
+  });
+  test('IPv4 subnets carry no IPv6 mode', () => {
+    const out = deriveDhcpServices(input);
+    const s = out.find((r) => r.rack === 'rack01')!.vlans.flatMap((v) => v.subnets).find((x) => x.subnet_id === 1)!;
+    assert.equal(s.ipv6, null);
+  });
 });

@@ -27,6 +27,8 @@ import { AllocType, type Fabric, type IpRange, type Subnet, type Vlan } from './
 export type { BootRule, BootSettings, BootMethod } from './dhcp-boot.ts';
 
 /** A rack's interface as DHCP derivation needs it. Addresses may carry a prefix ("10.0.0.2/24"). */
+import type { Ipv6AddressMode } from './types.ts';
+
 export interface DhcpRackInterface {
   name: string;
   vlan_id: number | null;
@@ -95,6 +97,11 @@ export interface DhcpSubnetService {
   /** The rack's address clients talk to (TFTP/HTTP); null when the rack has none of this family. */
   next_server: string | null;
   pools: { start: string; end: string }[];
+  /**
+   * IPv6 only (null for IPv4): the address mode and the router-advertisement flags it implies
+   * (RFC 4861 §4.2 M/O, §4.6.2 A). Pools are served only in dhcpv6-stateful mode.
+   */
+  ipv6: { mode: Ipv6AddressMode; managed: boolean; other_config: boolean; autonomous: boolean } | null;
   hosts: DhcpHost[];
   /** Empty when next_server is null (nothing to boot from). */
   boot: BootRule[];
@@ -265,6 +272,7 @@ function deriveSubnet(
   const valueOf = (h: DhcpHost) => tryParseIp(h.ip)!.value;
   hosts.sort((a, b) => (valueOf(a) < valueOf(b) ? -1 : valueOf(a) > valueOf(b) ? 1 : a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
   const bcast = broadcastAddress(net);
+  const v6mode: Ipv6AddressMode | null = net.version === 6 ? s.ipv6_address_mode ?? 'dhcpv6-stateful' : null;
   return {
     subnet_id: s.id,
     cidr: s.cidr,
@@ -280,7 +288,8 @@ function deriveSubnet(
     ntp_servers: ntp,
     mtu,
     next_server: next ? formatIp(next) : null,
-    pools,
+    pools: v6mode && v6mode !== 'dhcpv6-stateful' ? [] : pools,
+    ipv6: v6mode ? { mode: v6mode, managed: v6mode === 'dhcpv6-stateful', other_config: v6mode !== 'slaac', autonomous: v6mode !== 'dhcpv6-stateful' } : null,
     hosts,
     boot: next ? bootRules(next, input.boot, s.disabled_boot_architectures) : [],
   };

@@ -68,7 +68,12 @@ export interface Subnet {
   rdns_mode: RdnsMode;
   /** Boot methods the rack's DHCP must not answer on this subnet (names as in dhcp-service.ts). */
   disabled_boot_architectures: string[];
+  /** IPv6 only: how hosts get addresses (router advertisement flags, DHCPv6). Null/absent for IPv4. */
+  ipv6_address_mode?: Ipv6AddressMode | null;
 }
+
+export const IPV6_ADDRESS_MODES = ['slaac', 'dhcpv6-stateless', 'dhcpv6-stateful'] as const;
+export type Ipv6AddressMode = (typeof IPV6_ADDRESS_MODES)[number];
 
 export type IpRangeType = 'dynamic' | 'reserved';
 

@@ -3,6 +3,7 @@ import { conflict, invalid } from '../../domain/errors.ts';
 import { BOOT_METHODS } from '../../domain/network/dhcp-boot.ts';
 import { contains, formatCidr, parseCidr, tryParseCidr, tryParseIp } from '../../domain/network/ip.ts';
 import { validateSubnet } from '../../domain/network/validate.ts';
+import { IPV6_ADDRESS_MODES } from '../../domain/network/types.ts';
 import { loadTopology, type SubnetRow, type Topology, type VlanRow } from '../../store/repos/network.ts';
 import { addressesRepo } from '../../store/repos/network-ips.ts';
 import { rangesRepo, subnetsRepo, type SubnetWrite } from '../../store/repos/network-subnets.ts';
@@ -15,7 +16,7 @@ import { findFabrics, findVlans, getSubnet } from './lookup.ts';
 export interface SubnetFields {
   cidr?: string; name?: string; description?: string; vlan?: string; fabric?: string; vid?: number; gateway_ip?: string;
   dns_servers?: string[]; rdns_mode?: number; allow_dns?: boolean; allow_proxy?: boolean; active_discovery?: boolean;
-  managed?: boolean; disabled_boot_architectures?: string[];
+  managed?: boolean; disabled_boot_architectures?: string[]; ipv6_address_mode?: string;
 }
 
 export const getSubnetBySpec = (ctx: ServiceContext, spec: string) => getSubnet(ctx.db, spec);
@@ -44,6 +45,13 @@ function fieldsToWrite(topo: Topology, f: SubnetFields, base: SubnetRow | undefi
   const archs = f.disabled_boot_architectures === undefined ? base?.disabled_boot_architectures ?? [] : splitList(f.disabled_boot_architectures);
   const unknown = archs.filter((a) => !(BOOT_METHODS as readonly string[]).includes(a));
   if (unknown.length) errors.disabled_boot_architectures = [`Unknown boot architecture(s): ${unknown.join(', ')}. Known: ${BOOT_METHODS.join(', ')}.`];
+  const cidr = f.cidr ?? base?.cidr ?? '';
+  const isV6 = cidr.includes(':');
+  let mode = f.ipv6_address_mode ?? (base && base.cidr.includes(':') === isV6 ? base.ipv6_address_mode : null) ?? (isV6 ? 'dhcpv6-stateful' : null);
+  if (f.ipv6_address_mode !== undefined && !isV6) errors.ipv6_address_mode = ['ipv6_address_mode applies to IPv6 subnets only.'];
+  else if (mode !== null && !(IPV6_ADDRESS_MODES as readonly string[]).includes(mode))
+    errors.ipv6_address_mode = [`Select a valid choice. ${mode} is not one of the available choices (${IPV6_ADDRESS_MODES.join(', ')}).`];
+  if (!isV6) mode = null;
   if (Object.keys(errors).length) throw invalid(errors);
   const gateway = f.gateway_ip === undefined ? base?.gateway_ip ?? null : f.gateway_ip.trim() === '' ? null : f.gateway_ip.trim();
   const dns = f.dns_servers === undefined ? base?.dns_servers ?? [] : splitList(f.dns_servers);
@@ -53,7 +61,7 @@ function fieldsToWrite(topo: Topology, f: SubnetFields, base: SubnetRow | undefi
     gateway_ip: gateway, dns_servers: dns, managed: f.managed ?? base?.managed ?? true,
     allow_dns: f.allow_dns ?? base?.allow_dns ?? true, allow_proxy: f.allow_proxy ?? base?.allow_proxy ?? true,
     active_discovery: f.active_discovery ?? base?.active_discovery ?? false, rdns_mode: f.rdns_mode ?? base?.rdns_mode ?? 2,
-    disabled_boot_architectures: archs,
+    disabled_boot_architectures: archs, ipv6_address_mode: mode,
   };
 }
 

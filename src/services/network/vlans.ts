@@ -26,7 +26,8 @@ export async function findVlan(q: Queryable, key: VlanKey, topo?: Topology): Pro
 }
 export const getVlanByKey = (ctx: ServiceContext, key: VlanKey) => findVlan(ctx.db, key);
 
-export const asDomainSubnet = (s: SubnetRow): Subnet => ({ ...s, rdns_mode: s.rdns_mode as Subnet['rdns_mode'] });
+export const asDomainSubnet = (s: SubnetRow): Subnet =>
+  ({ ...s, rdns_mode: s.rdns_mode as Subnet['rdns_mode'], ipv6_address_mode: s.ipv6_address_mode as Subnet['ipv6_address_mode'] });
 export const asDomainRange = (r: IpRangeRow): IpRange =>
   ({ id: r.id, subnet_id: r.subnet_id, type: r.type, start_ip: r.start_ip, end_ip: r.end_ip, comment: r.comment, user: r.username });
 

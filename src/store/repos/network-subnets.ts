@@ -14,11 +14,11 @@ export interface StaticRouteRow { id: number; source_subnet_id: number; destinat
 export interface SubnetWrite {
   name: string; description: string; vlan_id: number; cidr: string; gateway_ip: string | null; dns_servers: string[];
   managed: boolean; allow_dns: boolean; allow_proxy: boolean; active_discovery: boolean; rdns_mode: number;
-  disabled_boot_architectures: string[];
+  disabled_boot_architectures: string[]; ipv6_address_mode: string | null;
 }
 
 const SUBNET_COLUMNS = ['name', 'description', 'vlan_id', 'cidr', 'gateway_ip', 'dns_servers', 'managed', 'allow_dns', 'allow_proxy',
-  'active_discovery', 'rdns_mode', 'disabled_boot_architectures'] as const;
+  'active_discovery', 'rdns_mode', 'disabled_boot_architectures', 'ipv6_address_mode'] as const;
 
 export const subnetsRepo = {
   list: (q: Queryable) => q.query<SubnetRow>('select * from subnets order by id'),

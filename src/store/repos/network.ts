@@ -18,7 +18,7 @@ export interface VlanRow {
 export interface SubnetRow {
   id: number; name: string; description: string; vlan_id: number; cidr: string; gateway_ip: string | null;
   dns_servers: string[]; managed: boolean; allow_dns: boolean; allow_proxy: boolean; active_discovery: boolean;
-  rdns_mode: number; disabled_boot_architectures: string[]; created: Date; updated: Date;
+  rdns_mode: number; disabled_boot_architectures: string[]; ipv6_address_mode: string | null; created: Date; updated: Date;
 }
 
 /** Everything needed to render fabrics, VLANs, spaces and subnets, indexed by id. */

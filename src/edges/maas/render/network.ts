@@ -26,6 +26,7 @@ export function renderSubnet(s: SubnetRow, topo: Topology): Record<string, unkno
     name: s.name, description: s.description, vlan: vlan ? renderVlan(vlan, topo) : null, cidr: s.cidr, rdns_mode: s.rdns_mode,
     gateway_ip: s.gateway_ip, dns_servers: s.dns_servers, allow_dns: s.allow_dns, allow_proxy: s.allow_proxy,
     active_discovery: s.active_discovery, managed: s.managed, disabled_boot_architectures: s.disabled_boot_architectures,
+    ...(s.ipv6_address_mode ? { ipv6_address_mode: s.ipv6_address_mode } : {}),
     id: s.id, space: spaceName(topo, vlan?.space_id ?? null), resource_uri: uri(`/subnets/${s.id}/`),
   };
 }

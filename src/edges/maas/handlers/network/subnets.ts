@@ -26,6 +26,7 @@ const params = (cidrRequired: boolean): ParamSpec[] => [
   p.bool('active_discovery', 'Allow MAAS to actively scan this subnet. \'0\' (false) or \'1\' (true).'),
   p.bool('managed', 'In MAAS 2.0+, all subnets are assumed to be managed by default. Only managed subnets will allow DHCP to be enabled on their related dynamic ranges. (Thus, dynamic ranges become "informational only"; an indicator that another DHCP server is currently handling them, or that MAAS will handle them when the subnet is enabled for management.) Managed subnets do not allow IP allocation by default. The meaning of a "reserved" IP range is reversed for an unmanaged subnet. (That is, for managed subnets, "reserved" means "MAAS cannot allocate any IP address within this reserved block". For unmanaged subnets, "reserved" means "MAAS must allocate IP addresses only from reserved IP ranges."'),
   p.list('disabled_boot_architectures', 'A comma or space separated list of boot architectures which will not be responded to by isc-dhcpd. Values may be the boot architecture name or octet.'),
+  p.str('ipv6_address_mode', 'IPv6 subnets only (a Plinth addition): dhcpv6-stateful (default, as MAAS: DHCPv6 hands out addresses from dynamic ranges), dhcpv6-stateless (SLAAC plus DHCPv6 options), or slaac (router advertisements only).'),
 ];
 
 const fields = (args: Args): SubnetFields => ({
@@ -34,6 +35,7 @@ const fields = (args: Args): SubnetFields => ({
   allow_proxy: args.bool('allow_proxy'), dns_servers: args.has('dns_servers') ? args.list('dns_servers') : undefined,
   active_discovery: args.bool('active_discovery'), managed: args.bool('managed'),
   disabled_boot_architectures: args.has('disabled_boot_architectures') ? args.list('disabled_boot_architectures') : undefined,
+  ipv6_address_mode: args.str('ipv6_address_mode'),
 });
 
 export const SubnetsHandler: HandlerDecl = {
