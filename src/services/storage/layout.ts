@@ -8,10 +8,12 @@
 import { applyDocument, applyLayout, exportDocument, type StorageDocument } from '../../domain/storage/index.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { editStorage, type EditResult } from './edit.ts';
+import { applyCustomLayout } from './custom.ts';
 import { readStorage } from './view.ts';
 
 /** `set_storage_layout`: admins only, Ready machines only (MAAS's rule). */
 export function setStorageLayout(ctx: ServiceContext, actor: Actor, systemId: string, layout: string, params: Record<string, string | boolean>): Promise<EditResult> {
+  if (layout === 'custom') return applyCustomLayout(ctx, actor, systemId);
   return editStorage(ctx, actor, systemId, (t, seed) => applyLayout(t, layout, params, seed), { adminOnly: true, status: 'ready' });
 }
 

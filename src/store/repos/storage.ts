@@ -78,3 +78,14 @@ export const physicalDisksRepo = {
     ),
   delete: (q: Queryable, nodeId: number, id: number) => q.query('delete from block_devices where id = $1 and node_id = $2', [id, nodeId]),
 };
+
+/** The custom layout commissioning reported for a machine (migration 008). */
+export const customLayoutsRepo = {
+  get: async (q: Queryable, nodeId: number) =>
+    (await q.query<{ document: unknown }>('select document from custom_storage_layouts where node_id = $1', [nodeId]))[0]?.document,
+  set: (q: Queryable, nodeId: number, document: unknown, source: string) =>
+    q.query(
+      `insert into custom_storage_layouts (node_id, document, source) values ($1, $2::jsonb, $3)
+       on conflict (node_id) do update set document = excluded.document, source = excluded.source, updated = now()`,
+      [nodeId, JSON.stringify(document), source]),
+};

@@ -31,7 +31,7 @@ export const STORAGE_MACHINE_ACTIONS: ActionDecl[] = [
     await setStorageLayout(c.svc, c.user, c.path.system_id, c.args.str('storage_layout')!.trim(), params);
     return machineAfter(c);
   }, [
-    p.str('storage_layout', `Storage layout for the machine: ${LAYOUT_NAMES.join(', ')}.`, true),
+    p.str('storage_layout', `Storage layout for the machine: ${LAYOUT_NAMES.join(', ')}, or custom (the layout commissioning reported).`, true),
     p.str('boot_size', 'Size of the boot partition (e.g. 512M, 1G).'),
     p.str('root_size', 'Size of the root partition (e.g. 24G, or a percentage of the free space).'),
     p.str('root_device', 'Physical block device (id or name) to place the root partition on (e.g. /dev/sda).'),
