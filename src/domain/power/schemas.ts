@@ -53,6 +53,23 @@ export const POWER_TYPES: PowerTypeSchema[] = [
       f('power_verify_ssl', 'Verify SSL connections with system CA certificates', { required: true, fieldType: 'choice', default: 'n', choices: [['n', 'No'], ['y', 'Yes']] }),
     ],
   },
+  {
+    name: 'dli', description: 'Digital Loggers, Inc. PDU', queryable: true, canSetBootDevice: false,
+    fields: [
+      f('outlet_id', 'Outlet ID', { required: true, scope: 'node' }),
+      f('power_address', 'IP address', { required: true }),
+      f('power_user', 'Power user'),
+      secret('power_pass', 'Power password'),
+    ],
+  },
+  {
+    name: 'virsh', description: 'Virsh (virtual systems)', queryable: true, canSetBootDevice: false,
+    fields: [
+      f('power_address', 'Address (e.g. qemu+ssh://user@host/system)', { required: true }),
+      secret('power_pass', 'Password (optional)'),
+      f('power_id', 'Virsh VM ID', { required: true, scope: 'node' }),
+    ],
+  },
   { name: 'manual', description: 'Manual', queryable: false, canSetBootDevice: false, fields: [] },
 ];
 

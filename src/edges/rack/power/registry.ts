@@ -9,8 +9,10 @@ import { ipmiDriver } from './ipmi.ts';
 import { manualDriver } from './manual.ts';
 import { redfishDriver } from './redfish.ts';
 import { webhookDriver } from './webhook.ts';
+import { dliDriver } from './dli.ts';
+import { virshDriver } from './virsh.ts';
 
-export const POWER_DRIVERS: readonly PowerDriver[] = [ipmiDriver, redfishDriver, webhookDriver, manualDriver];
+export const POWER_DRIVERS: readonly PowerDriver[] = [ipmiDriver, redfishDriver, webhookDriver, dliDriver, virshDriver, manualDriver];
 
 export function findDriver(name: string, drivers: readonly PowerDriver[] = POWER_DRIVERS): PowerDriver | undefined {
   return drivers.find((d) => d.name === name);
