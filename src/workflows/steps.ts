@@ -33,6 +33,10 @@ async function powerCommand(ctx: StepCtx, m: NodeRow, command: PowerCommand, opt
     const r = await port.execute({ powerType: m.power_type, params: m.power_parameters as Record<string, string> },
       command, { ...opts, signal: ctx.signal });
     if (command !== 'boot' && r.state !== 'unknown') await updateNode(ctx.svc.db, m.id, { power_state: r.state });
+    if (command !== 'query') {
+      const done = command === 'boot' ? `Next boot device set to ${opts.bootDevice}` : `${VERB[command][0].toUpperCase()}${VERB[command].slice(1)} done; power is ${r.state}`;
+      await machineEvent(ctx.svc.db, m, 'Power', `${done} (workflow ${ctx.wf.kind}, step ${ctx.wf.step}${ctx.wf.created_by ? `, started by ${ctx.wf.created_by}` : ''})${r.note ? `: ${r.note}` : ''}`);
+    }
     return { ok: r.state };
   } catch (err) {
     // Cancelled because the region stops or lost the workflow: not the machine's failure; the runner gives it back.

@@ -56,6 +56,11 @@ for (const kind of BACKENDS) {
       assert.equal(b.state.power, 'off');
       assert.equal(m.status_message, 'Ready - Commissioning finished');
       assert.deepEqual((await workflows(sid)).map((w) => [w.kind, w.state]), [['commission', 'done']]);
+      // Every power action leaves an event with the workflow, step and who started it (this BMC double
+      // has no boot-device control, so there is no boot-device event here).
+      const power = (await events(sid)).filter((e) => e.startsWith('Power: ')).reverse();
+      assert.deepEqual(power.map((e) => e.replace(/ \(workflow.*$/, '')), ['Power: Power on done; power is on', 'Power: Power off done; power is off']);
+      assert.match(power[0], /workflow commission, step \w+, started by admin/);
       // commission=false keeps a new machine NEW.
       const b2 = await bmc();
       const kept = await r.api('POST', 'machines/', newMachine(`wf-${kind}-1b`, [...b2.fields(), ['commission', 'false']]));
