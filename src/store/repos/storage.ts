@@ -3,23 +3,15 @@
  * the tree (partition tables, partitions, filesystems, groups, virtual devices) is one JSON document
  * per machine in storage_trees. Ids for new entities come from sequences, in bulk.
  */
-import type {
-  Bcache, BlockDevice, CacheSet, Filesystem, Partition, PartitionTableType, Raid, VolumeGroup,
-} from '../../domain/storage/types.ts';
+import type { BlockDevice, PartitionTableType, StorageTree } from '../../domain/storage/types.ts';
 import type { Queryable } from '../db.ts';
 import type { BlockDeviceRow } from './machines.ts';
 
 /** What storage_trees.tree holds. */
-export interface StoredStorage {
+export interface StoredStorage extends Pick<StorageTree, 'partitions' | 'filesystems' | 'volume_groups' | 'raids' | 'cache_sets' | 'bcaches'> {
   /** Physical block device id → its partition table. */
   partition_tables: Record<string, PartitionTableType>;
   virtual_devices: BlockDevice[];
-  partitions: Partition[];
-  filesystems: Filesystem[];
-  volume_groups: VolumeGroup[];
-  raids: Raid[];
-  cache_sets: CacheSet[];
-  bcaches: Bcache[];
 }
 
 export type IdKind = 'block' | 'partition' | 'filesystem' | 'vg' | 'raid' | 'cacheSet' | 'bcache';

@@ -6,7 +6,7 @@
  */
 import { PowerError, secretValues, scrubError, timeoutOf, type ActionResult, type PowerContext, type PowerDriver, type PowerParams, type PowerState } from './driver.ts';
 import { httpExchange, statusError } from './http-client.ts';
-import { schemaErrors, schemaOf, withDefaults } from './schema.ts';
+import { schemaErrors, schemaOf, withDefaults, driverIdentity } from './schema.ts';
 
 const schema = schemaOf('dli');
 
@@ -39,11 +39,7 @@ async function switchOutlet(params: PowerParams, to: 'ON' | 'OFF' | 'CCL', ctx?:
 
 export function createDliDriver(): PowerDriver {
   return {
-    name: schema.name,
-    description: schema.description,
-    fields: schema.fields,
-    queryable: true,
-    canSetBootDevice: false,
+    ...driverIdentity(schema),
     requiredCommands: [],
     validate: (p) => {
       const errors = schemaErrors('dli', p);

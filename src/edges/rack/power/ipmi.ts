@@ -12,7 +12,7 @@ import { PowerError, scrubError, secretValues, throwIfAborted, timeoutOf } from 
 import type { ActionResult, BootDevice, PowerContext, PowerDriver, PowerOffOptions, PowerParams, PowerState } from './driver.ts';
 import { runCommand, withPrivateFiles } from './command.ts';
 import { bootFlagsText, classifyIpmiMessage, commonArgs, configFileText, ipmipowerArgs, ipmipowerMessage, type IpmipowerOp } from './ipmi-args.ts';
-import { schemaErrors, schemaOf, withDefaults } from './schema.ts';
+import { schemaErrors, schemaOf, withDefaults, driverIdentity } from './schema.ts';
 
 export interface IpmiDriverOptions {
   /** Argv prefix for every client call, e.g. `['ip', 'netns', 'exec', 'ns1']` when the BMC network is in a namespace. */
@@ -85,11 +85,7 @@ export function createIpmiDriver(opts: IpmiDriverOptions = {}): PowerDriver {
   }
 
   return {
-    name: schema.name,
-    description: schema.description,
-    fields: schema.fields,
-    queryable: true,
-    canSetBootDevice: true,
+    ...driverIdentity(schema),
     requiredCommands: [{ command: bin.ipmipower, package: 'freeipmi-tools' }, { command: bin.chassis, package: 'freeipmi-tools' }],
     validate: validateIpmi,
     bmcKey: (p) => `ipmi:${(p.power_address ?? '').toLowerCase()}`,

@@ -3,18 +3,14 @@
  * succeeds at once with a note saying what the operator must do; the state is always `unknown`.
  */
 import type { ActionResult, PowerDriver, PowerParams, PowerState } from './driver.ts';
-import { schemaErrors, schemaOf } from './schema.ts';
+import { schemaErrors, schemaOf, driverIdentity } from './schema.ts';
 
 const note = (what: string): ActionResult => ({ note: `Manual power type: Plinth cannot control this machine; ${what} it by hand.` });
 
 export function createManualDriver(): PowerDriver {
   const schema = schemaOf('manual');
   return {
-    name: schema.name,
-    description: schema.description,
-    fields: schema.fields,
-    queryable: false,
-    canSetBootDevice: false,
+    ...driverIdentity(schema),
     requiredCommands: [],
     validate: (p: PowerParams) => schemaErrors('manual', p),
     // No BMC: nothing to serialise against, so each call stands alone under one shared key.

@@ -12,7 +12,7 @@
 import { PowerError, scrubError, secretValues, throwIfAborted, timeoutOf } from './driver.ts';
 import type { ActionResult, BootDevice, PowerContext, PowerDriver, PowerOffOptions, PowerParams, PowerState } from './driver.ts';
 import { describeUrl, httpExchange, statusError, type HttpResponse } from './http-client.ts';
-import { schemaErrors, schemaOf } from './schema.ts';
+import { schemaErrors, schemaOf, driverIdentity } from './schema.ts';
 
 type Json = Record<string, unknown>;
 
@@ -135,11 +135,7 @@ export function createRedfishDriver(): PowerDriver {
   }
 
   return {
-    name: schema.name,
-    description: schema.description,
-    fields: schema.fields,
-    queryable: true,
-    canSetBootDevice: true,
+    ...driverIdentity(schema),
     requiredCommands: [],
     validate: validateRedfish,
     bmcKey: (p) => {

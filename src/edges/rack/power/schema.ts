@@ -25,3 +25,8 @@ export function withDefaults(fields: readonly PowerField[], params: PowerParams)
   for (const [k, v] of Object.entries(params)) if (v !== undefined) out[k] = v;
   return out;
 }
+
+/** What a driver says about itself, taken from its power-type schema (the one source of these facts). */
+export function driverIdentity(schema: PowerTypeSchema) {
+  return { name: schema.name, description: schema.description, fields: schema.fields, queryable: schema.queryable, canSetBootDevice: schema.canSetBootDevice };
+}

@@ -7,7 +7,7 @@
 import { chmod } from 'node:fs/promises';
 import { runCommand, withPrivateFiles } from './command.ts';
 import { PowerError, secretValues, scrub, timeoutOf, type ActionResult, type PowerContext, type PowerDriver, type PowerParams, type PowerState } from './driver.ts';
-import { schemaErrors, schemaOf } from './schema.ts';
+import { schemaErrors, schemaOf, driverIdentity } from './schema.ts';
 
 const schema = schemaOf('virsh');
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,254}$/;
@@ -38,11 +38,7 @@ export function createVirshDriver(opts: { virsh?: string } = {}): PowerDriver {
   }
   const act = async (p: PowerParams, args: string[], ctx?: PowerContext): Promise<ActionResult> => { await virsh(p, args, ctx); return {}; };
   return {
-    name: schema.name,
-    description: schema.description,
-    fields: schema.fields,
-    queryable: true,
-    canSetBootDevice: false,
+    ...driverIdentity(schema),
     requiredCommands: [{ command: program, package: 'libvirt-clients' }],
     validate: (p) => {
       const errors = schemaErrors('virsh', p);

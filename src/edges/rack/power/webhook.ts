@@ -10,7 +10,7 @@
 import { PowerError, scrubError, secretValues, throwIfAborted, timeoutOf } from './driver.ts';
 import type { ActionResult, PowerContext, PowerDriver, PowerParams, PowerState } from './driver.ts';
 import { describeUrl, httpExchange, statusError } from './http-client.ts';
-import { schemaErrors, schemaOf, withDefaults } from './schema.ts';
+import { schemaErrors, schemaOf, withDefaults, driverIdentity } from './schema.ts';
 
 const CYCLE_POLL_MS = 250;
 
@@ -80,11 +80,7 @@ export function createWebhookDriver(): PowerDriver {
   }
 
   return {
-    name: schema.name,
-    description: schema.description,
-    fields: schema.fields,
-    queryable: true,
-    canSetBootDevice: false,
+    ...driverIdentity(schema),
     requiredCommands: [],
     validate: validateWebhook,
     bmcKey: (p) => {
