@@ -67,6 +67,8 @@ export class HttpBootServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const up = this.opts.upstream;
+    if (up && req.url?.startsWith(up.prefix)) return up.handle(req, res);
     const started = Date.now();
     const remoteIp = plainIp(req.socket.remoteAddress);
     this.stats.requests += 1;

@@ -1,4 +1,5 @@
 /** The HTTP boot server's interface with its caller: the backend it asks, options, events, stats. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BootFileRequest, Firmware } from '../../../domain/boot/index.ts';
 
 /** A request for a boot configuration file (ipxe.cfg…, grub/grub.cfg…, pxelinux.cfg/…). */
@@ -49,6 +50,11 @@ export interface HttpBootOptions {
   /** Read size of file streams (default 256 KiB). */
   chunkBytes?: number;
   onEvent?: (event: HttpBootEvent) => void;
+  /**
+   * Requests under `prefix` (any method) are handed to `handle` instead: the rack forwards
+   * `/MAAS/` (metadata service, API) to its region, as MAAS's rack does on port 5248.
+   */
+  upstream?: { prefix: string; handle(req: IncomingMessage, res: ServerResponse): void };
 }
 
 export type RequestKind = 'config' | 'image' | 'bootloader' | 'other';
