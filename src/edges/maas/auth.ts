@@ -57,7 +57,7 @@ export async function authenticate(svc: ServiceContext, input: AuthInput): Promi
   const ts = Number(o.timestamp);
   if (now - ts > TIMESTAMP_WINDOW)
     return { kind: 'refused', status: 401, message: `Authorization Error: 'Expired timestamp: given ${ts} and now ${now} has a greater difference than threshold ${TIMESTAMP_WINDOW}'` };
-  if (!(await useNonce(svc, o.token, o.nonce, ts, TIMESTAMP_WINDOW)))
+  if (!(await useNonce(svc, o.token, o.nonce, ts)))
     return { kind: 'refused', status: 401, message: `Authorization Error: 'Nonce already used: ${o.nonce}'` };
   if (cred.token.kind === 'node') return { kind: 'actor', via: 'oauth', actor: { id: -1, username: 'maas-init-node', isAdmin: false, isNode: true, nodeId: cred.token.node_id ?? undefined } };
   if (!cred.user || !cred.user.is_active) return { kind: 'refused', status: 403, message: 'User is not allowed access to this API.' };

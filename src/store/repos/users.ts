@@ -27,6 +27,10 @@ export const usersRepo = {
 };
 
 export const tokensRepo = {
+  /** The token and its user (null for node tokens) in one round trip: every API request asks this. */
+  credential: async (q: Queryable, tokenKey: string) =>
+    (await q.query<TokenRow & { user_row: UserRow | null }>(
+      'select t.*, row_to_json(u) as user_row from api_tokens t left join users u on u.id = t.user_id where t.token_key = $1', [tokenKey]))[0],
   byTokenKey: async (q: Queryable, tokenKey: string) =>
     (await q.query<TokenRow>('select * from api_tokens where token_key = $1', [tokenKey]))[0],
   forUser: (q: Queryable, userId: number) =>
