@@ -47,12 +47,33 @@ export default tseslint.config(
   },
   ...Object.keys(layers).map(restrict),
   {
+    // The agent runs alone in the ephemeral environment, bundled into one file for its Node 18:
+    // node:* modules, the pure domain and its own files only (no packages, no region code).
+    files: ['src/agent/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [
+        { regex: '^(?!node:|\\.)', message: 'src/agent may import only node:* modules, src/domain and its own files (it is bundled for the machine).' },
+        { regex: '^(\\.\\./)+(store|services|workflows|edges|app|cli)(/|$)', message: 'src/agent may not import region code: only node:*, src/domain and src/agent.' },
+      ] }],
+    },
+  },
+  {
     // Protocol servers are libraries: handed a backend interface, they know nothing of the region.
     files: ['src/edges/rack/dhcp/**/*.ts', 'src/edges/rack/tftp/**/*.ts', 'src/edges/rack/http/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
         group: ['**/services/*', '**/store/*', '**/workflows/*', '**/edges/maas/*', '**/app/*', '../../maas/**'],
         message: 'Protocol servers take a backend interface; they may not import the region.',
+      }] }],
+    },
+  },
+  {
+    // The rack side (protocol servers, power, the link client) runs without the region: only the link reaches it.
+    files: ['src/edges/rack/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{
+        group: ['**/services/*', '**/store/*', '**/workflows/*', '**/edges/maas/*', '**/edges/rpc/*', '**/app/*', '**/cli/*', '../../maas/**', '../../rpc/**', '../rpc/**', '../maas/**'],
+        message: 'src/edges/rack may not import the region (services, store, workflows, edges/maas, edges/rpc, app, cli).',
       }] }],
     },
   },

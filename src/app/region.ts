@@ -13,13 +13,21 @@ import { buildRegionServer } from '../edges/http/region-server.ts';
 import { HANDLERS } from '../edges/maas/handlers/index.ts';
 import { listenAdminSocket } from '../edges/admin/socket.ts';
 import { sessionsRepo } from '../store/repos/users.ts';
+import { pruneNonces } from '../services/identity/tokens.ts';
+import { TIMESTAMP_WINDOW } from '../edges/maas/auth.ts';
 import { TagEvaluator } from '../services/tag-evaluation/worker.ts';
 import { createLogger, type Log } from './logger.ts';
 import { PowerError } from '../edges/rack/power/driver.ts';
 import { detectMissingPackages, findDriver, POWER_DRIVERS } from '../edges/rack/power/registry.ts';
 import { PowerService } from '../edges/rack/power/service.ts';
 import { PowerPortError, type PowerPort } from '../services/ports/power.ts';
+import { ensureRackSecret } from '../services/racks/secret.ts';
 import { WorkflowRunner, type RunnerOptions } from '../workflows/runner.ts';
+import { attachRackEndpoint, dropLinksNotOn, type RackEndpointOptions } from '../edges/rpc/endpoint.ts';
+import { RackRegistry } from '../edges/rpc/registry.ts';
+import { DhcpPusher } from '../edges/rpc/dhcp-push.ts';
+import { linkPowerPort } from '../edges/rpc/power-port.ts';
+import { CLOSE } from '../edges/rack/link/protocol.ts';
 
 export const VERSION = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')).version as string;
 
@@ -51,6 +59,10 @@ export interface RegionOptions extends StoreOptions {
   workflows?: RunnerOptions;
   /** Power port to use instead of the in-process rack PowerService. */
   power?: PowerPort;
+  /** false: no rack in this process, power goes to racks over their links (default true). */
+  inProcessRack?: boolean;
+  /** Rack link timings (tests shorten them). */
+  rackLink?: Pick<RackEndpointOptions, 'heartbeatMs' | 'deadMs' | 'callTimeoutMs' | 'maxFrameBytes' | 'handshakeTimeoutMs'> & { dhcpPollMs?: number };
 }
 
 /** The power port on the rack's PowerService in this process (region and rack in one process). */
@@ -76,6 +88,9 @@ export function rackPowerPort(service = new PowerService(), missing: Record<stri
 export interface RunningRegion {
   url: string;
   svc: ServiceContext;
+  /** Racks linked to this region process. */
+  racks: RackRegistry;
+  dhcpPush: DhcpPusher;
   close(): Promise<void>;
 }
 
@@ -83,7 +98,8 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
   const log = createLogger(o.logLevel);
   const db = await openStore(o, log);
   const svc: ServiceContext = { db, log, now: () => new Date() };
-  svc.power = o.power ?? rackPowerPort(new PowerService(), await detectMissingPackages());
+  const racks = new RackRegistry();
+  svc.power = o.power ?? (o.inProcessRack === false ? linkPowerPort(racks) : rackPowerPort(new PowerService(), await detectMissingPackages()));
   const workflows = new WorkflowRunner(svc, o.workflows);
   svc.wakeWorkflows = () => workflows.wake();
   const { app } = buildRegionServer({ svc, handlers: HANDLERS, deps: { version: VERSION }, logger: o.quiet ? false : { level: o.logLevel ?? 'info' } });
@@ -97,24 +113,37 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
 
   const dataDir = resolveDataDir(o.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const writeSecret = (secret: string) => writeFileSync(join(dataDir, 'secret'), `${secret}\n`, { mode: 0o600 });
+  const rackEndpoint = await attachRackEndpoint({ svc, server: app.server, registry: racks, ...o.rackLink });
+  writeSecret((await ensureRackSecret(svc)).secret);
+  svc.rackLinks = {
+    drop: (systemId, reason) => racks.drop(systemId, CLOSE.shutdown, reason),
+    secretRotated: (secret) => { writeSecret(secret); dropLinksNotOn(racks, secret); },
+  };
+  const dhcpPush = new DhcpPusher(svc, racks, { intervalMs: o.rackLink?.dhcpPollMs }).start();
   const socketPath = join(dataDir, 'region.sock');
   let admin: Server | undefined;
   try {
-    admin = await listenAdminSocket(socketPath, svc, () => ({ url, pid: process.pid, started: started.toISOString(), store: db.kind, version: VERSION }));
+    admin = await listenAdminSocket(socketPath, svc, () => ({ url, pid: process.pid, started: started.toISOString(), store: db.kind, version: VERSION, racks: racks.describe() }));
   } catch (err) {
     log.warn({ err: (err as Error).message, socketPath }, 'admin socket unavailable; createadmin/apikey need the region stopped');
   }
   writeFileSync(join(dataDir, 'region.json'), JSON.stringify({ pid: process.pid, url, store: db.kind }) + '\n', { mode: 0o600 });
   const housekeeping = setInterval(() => { sessionsRepo.prune(db).catch(() => undefined); }, 3600_000);
   housekeeping.unref();
+  const noncePruning = setInterval(() => { pruneNonces(svc, TIMESTAMP_WINDOW).catch(() => undefined); }, 60_000);
+  noncePruning.unref();
   const tagEvaluator = new TagEvaluator(svc).start();
   workflows.start();
   log.info({ url, store: db.kind, version: VERSION }, 'region started');
 
   return {
-    url, svc,
+    url, svc, racks, dhcpPush,
     async close() {
       clearInterval(housekeeping);
+      clearInterval(noncePruning);
+      await dhcpPush.stop();
+      await rackEndpoint.close();
       await tagEvaluator.stop();
       admin?.close();
       rmSync(join(dataDir, 'region.json'), { force: true });

@@ -5,6 +5,9 @@ import type { Command } from 'commander';
 import { callAdminSocket, runAdmin, type AdminRequest } from '../edges/admin/socket.ts';
 import { openStore, resolveDataDir, startRegion, VERSION } from '../app/region.ts';
 import { createLogger } from '../app/logger.ts';
+import { startRack, type RunningRack } from '../app/rack.ts';
+import { ensureRackSecret } from '../services/racks/secret.ts';
+import { rackFlags, rackServing, type RackFlags } from './rack-flags.ts';
 import { migrate } from '../store/migrate.ts';
 
 interface StoreFlags { dataDir?: string; databaseUrl?: string }
@@ -31,7 +34,7 @@ function regionRunning(dataDir: string): boolean {
  * Runs an admin command: through the running region's socket when one owns the embedded store,
  * otherwise directly against the store.
  */
-async function admin(flags: StoreFlags, req: AdminRequest): Promise<unknown> {
+export async function admin(flags: StoreFlags, req: AdminRequest): Promise<unknown> {
   const dataDir = resolveDataDir(flags.dataDir);
   const viaSocket = await callAdminSocket(join(dataDir, 'region.sock'), req);
   if (viaSocket) {
@@ -53,19 +56,27 @@ async function admin(flags: StoreFlags, req: AdminRequest): Promise<unknown> {
 }
 
 export function registerServerCommands(program: Command) {
-  const serve = (name: string, description: string) =>
-    storeFlags(program.command(name).description(description))
+  const serve = (name: string, description: string, withRack: boolean) =>
+    (withRack ? rackFlags : (c: Command) => c)(storeFlags(program.command(name).description(description))
       .option('--port <port>', 'HTTP port of the region (default 5240)', (v) => Number(v))
       .option('--host <host>', 'address to listen on (default 0.0.0.0)')
-      .option('--log-level <level>', 'log level (trace, debug, info, warn, error)')
-      .action(async (o: StoreFlags & { port?: number; host?: string; logLevel?: string }) => {
-        const region = await startRegion(o);
-        const stop = async () => { await region.close(); process.exit(0); };
+      .option('--log-level <level>', 'log level (trace, debug, info, warn, error)'))
+      .action(async (o: StoreFlags & RackFlags & { port?: number; host?: string; logLevel?: string }) => {
+        // `region` alone drives BMCs through linked racks; `start` has its own rack in this process.
+        const region = await startRegion({ ...o, inProcessRack: withRack });
+        let rack: RunningRack | undefined;
+        if (withRack) {
+          const secret = (await ensureRackSecret(region.svc)).secret;
+          rack = await startRack({
+            dataDir: join(resolveDataDir(o.dataDir), 'rack'), imagesRoot: join(resolveDataDir(o.dataDir), 'images'), url: region.url, secret, version: VERSION, logLevel: o.logLevel, ...rackServing(o),
+          });
+        }
+        const stop = async () => { await rack?.close(); await region.close(); process.exit(0); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
-  serve('start', 'run Plinth on this host (region services on the embedded store unless --database-url)');
-  serve('region', 'run the region controller (API, metadata, database)');
+  serve('start', 'run Plinth on this host: region and rack in one process (embedded store unless --database-url)', true);
+  serve('region', 'run the region controller (API, metadata, database); racks join with `plinth rack register`', false);
 
   storeFlags(program.command('migrate').description('apply database migrations and exit')).action(async (o: StoreFlags) => {
     const db = await openStore(o, undefined, { migrate: false });

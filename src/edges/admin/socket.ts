@@ -10,16 +10,19 @@ import { PlinthError } from '../../domain/errors.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { apiKeys, createAdmin } from '../../services/admin.ts';
 import { machineCountsByStatus } from '../../services/machines/queries.ts';
+import { rackSecret } from '../../services/racks/secret.ts';
 
 export type AdminRequest =
   | { cmd: 'createadmin'; username: string; password: string; email: string; sshKeys?: string }
   | { cmd: 'apikey'; username: string; generate?: boolean; delete?: string; name?: string }
-  | { cmd: 'status' };
+  | { cmd: 'status' }
+  | { cmd: 'rack-secret'; rotate?: boolean };
 
 export async function runAdmin(svc: ServiceContext, req: AdminRequest, info: () => Record<string, unknown>): Promise<unknown> {
   switch (req.cmd) {
     case 'createadmin': return createAdmin(svc, req);
     case 'apikey': return apiKeys(svc, req);
+    case 'rack-secret': return rackSecret(svc, req);
     case 'status': return { ...info(), machines: Object.fromEntries((await machineCountsByStatus(svc.db)).map((r) => [r.status, r.n])) };
     default: throw new PlinthError('bad_request', 'Unknown admin command.');
   }

@@ -1,6 +1,6 @@
 /** API keys in MAAS form (consumer_key:token_key:token_secret, consumer secret empty). */
 import { badRequest, notFound } from '../../domain/errors.ts';
-import { tokensRepo, usersRepo, type TokenRow, type UserRow } from '../../store/repos/users.ts';
+import { tokensRepo, type TokenRow, type UserRow } from '../../store/repos/users.ts';
 import { randomKey, type Actor, type Queryable, type ServiceContext } from '../context.ts';
 
 export const formatKey = (t: Pick<TokenRow, 'consumer_key' | 'token_key' | 'token_secret'>) =>

@@ -12,6 +12,7 @@ import { STORAGE_HANDLERS } from './storage/index.ts';
 import { TagHandler, TagsHandler } from './tags.ts';
 import { UserHandler, UsersHandler } from './users.ts';
 import { VersionHandler } from './version.ts';
+import { RackControllerHandler, RackControllersHandler } from './rackcontrollers.ts';
 
 export const HANDLERS: HandlerDecl[] = [
   VersionHandler, MaasHandler, AccountHandler, UsersHandler, UserHandler, SSHKeysHandler, SSHKeyHandler,
@@ -19,4 +20,5 @@ export const HANDLERS: HandlerDecl[] = [
   MachinesHandler, MachineHandler,
   ...NETWORK_HANDLERS,
   ...STORAGE_HANDLERS,
+  RackControllersHandler, RackControllerHandler,
 ];
