@@ -11,6 +11,7 @@ import { ApiRouter } from '../maas/router.ts';
 import { MachineJsonCache } from '../maas/render/cache.ts';
 import { createMetrics } from '../metrics.ts';
 import { registerAccountRoutes } from '../web/accounts.ts';
+import { registerMetadataRoutes } from '../metadata/routes.ts';
 
 export interface RegionServerOptions {
   svc: ServiceContext;
@@ -76,6 +77,7 @@ export function buildRegionServer(opts: RegionServerOptions): { app: FastifyInst
   app.all('/MAAS/api/2.0/', api);
 
   registerAccountRoutes(app, opts.svc, parseCookies);
+  registerMetadataRoutes(app, opts.svc);
 
   app.get('/MAAS/metrics', async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

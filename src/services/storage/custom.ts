@@ -7,15 +7,15 @@ import { noMatch } from '../../domain/errors.ts';
 import { applyDocument, validateDocument } from '../../domain/storage/index.ts';
 import { nodesRepo } from '../../store/repos/machines.ts';
 import { customLayoutsRepo } from '../../store/repos/storage.ts';
-import type { Actor, ServiceContext } from '../context.ts';
+import type { Actor, Queryable, ServiceContext } from '../context.ts';
 import { editStorage, storageInvalid, type EditResult } from './edit.ts';
 
-export async function storeCustomStorageLayout(ctx: ServiceContext, systemId: string, document: unknown, source = 'commissioning') {
+export async function storeCustomStorageLayout(ctx: ServiceContext, systemId: string, document: unknown, source = 'commissioning', q: Queryable = ctx.db) {
   const checked = validateDocument(document);
   if (checked.errors) throw storageInvalid(checked.errors);
-  const node = await nodesRepo.bySystemId(ctx.db, systemId);
+  const node = await nodesRepo.bySystemId(q, systemId);
   if (!node) throw noMatch('Machine');
-  await customLayoutsRepo.set(ctx.db, node.id, checked.doc, source);
+  await customLayoutsRepo.set(q, node.id, checked.doc, source);
 }
 
 /** Applies the stored custom layout; Ready machines and admins only, as every set_storage_layout. */

@@ -6,6 +6,7 @@ import { MachineHandler } from './machine.ts';
 import { MachinesHandler } from './machines.ts';
 import { MaasHandler } from './maas.ts';
 import { NETWORK_HANDLERS } from './network/index.ts';
+import { NodeResultsHandler, NodeScriptResultHandler, NodeScriptResultsHandler } from './script-results.ts';
 import { ResourcePoolHandler, ResourcePoolsHandler, ZoneHandler, ZonesHandler } from './places.ts';
 import { SSHKeyHandler, SSHKeysHandler } from './sshkeys.ts';
 import { STORAGE_HANDLERS } from './storage/index.ts';
@@ -18,6 +19,7 @@ export const HANDLERS: HandlerDecl[] = [
   VersionHandler, MaasHandler, AccountHandler, UsersHandler, UserHandler, SSHKeysHandler, SSHKeyHandler,
   ZonesHandler, ZoneHandler, ResourcePoolsHandler, ResourcePoolHandler, TagsHandler, TagHandler, EventsHandler,
   MachinesHandler, MachineHandler,
+  NodeScriptResultsHandler, NodeScriptResultHandler, NodeResultsHandler,
   ...NETWORK_HANDLERS,
   ...STORAGE_HANDLERS,
   RackControllersHandler, RackControllerHandler,

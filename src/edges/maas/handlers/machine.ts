@@ -9,6 +9,7 @@ import { noContent } from '../replies.ts';
 import { renderMachine } from '../render/machine.ts';
 import { MACHINE_ACTIONS } from './machine-actions.ts';
 import { STORAGE_MACHINE_ACTIONS } from './storage/layout.ts';
+import { machineToken } from '../../../services/metadata/node-key.ts';
 
 const UPDATE_PARAMS = [
   p.str('hostname', 'The new hostname for this machine.'),
@@ -58,6 +59,7 @@ export const MachineHandler: HandlerDecl = {
     op('GET', 'power_parameters', 'Get power parameters', async ({ svc, user, path }) =>
       (await getMachine(svc, user, path.system_id)).power_parameters, [], true),
     ...STORAGE_MACHINE_ACTIONS,
+    op('GET', 'get_token', 'Get a machine token', async ({ svc, user, path }) => machineToken(svc, user, path.system_id), [], true),
     op('POST', 'set_workload_annotations', 'Set key=value data', async ({ svc, user, path, args }) => {
       const m = await getMachine(svc, user, path.system_id);
       await setWorkloadAnnotations(svc, user, m, args.pairsExcept([]));

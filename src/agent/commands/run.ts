@@ -1,0 +1,118 @@
+/**
+ * `plinth-agent run`: fetch this machine's scripts from the metadata service, run them, report each
+ * result, then report the outcome. Phases follow the index: commissioning scripts, then testing ones
+ * (announced with `signal status=TESTING`), then release ones. The first phase with a failed or timed
+ * out script ends the run with `signal status=FAILED` naming the scripts; otherwise `status=OK`.
+ */
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { loadConfig, type AgentConfig } from '../config.ts';
+import { DEFAULT_RETRY, send, type Part, type RetryPolicy } from '../http.ts';
+import { log } from '../log.ts';
+import { runScript, schedule, type RunDirs, type ScriptRun } from '../runner.ts';
+import { parseIndex, type ScriptEntry } from '../scripts-index.ts';
+import { readTar } from '../tar.ts';
+
+export interface RunOptions {
+  configFile?: string;
+  rootDir?: string;
+  workDir?: string;
+  /** Run only the scripts that just read the machine (named here); report the others as not run. */
+  dryRun?: boolean;
+  readOnly?: string[];
+  retry?: RetryPolicy;
+}
+
+export const READ_ONLY_SCRIPTS = ['00-plinth-facts', '20-lshw', '40-dmidecode', '50-storage-layout'];
+
+/** A tar member's path inside the work directory, or an error for one that would leave it. */
+function safePath(root: string, name: string): string {
+  const p = resolve(root, name);
+  if (p !== root && !p.startsWith(root + sep)) throw new Error(`The scripts archive holds a path outside its directory: ${name}`);
+  return p;
+}
+
+function extract(tar: Buffer, root: string): void {
+  for (const e of readTar(tar)) {
+    if (e.type === 'other' || e.name.startsWith('../')) continue; // ../config/netplan.yaml is for the installer
+    const p = safePath(root, e.name);
+    if (e.type === 'dir') { mkdirSync(p, { recursive: true }); continue; }
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, e.data);
+    chmodSync(p, 0o755);
+  }
+}
+
+export async function run(opts: RunOptions): Promise<number> {
+  const cfg: AgentConfig = loadConfig(opts);
+  const policy = opts.retry ?? DEFAULT_RETRY;
+  const signal = async (fields: Record<string, string | number | null | undefined>, files: ScriptRun['files'] = []) => {
+    const parts: Part[] = [{ name: 'op', value: 'signal' }];
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null) parts.push({ name: k, value: String(v) });
+    for (const f of files) parts.push({ name: f.name, value: f.data, filename: f.name });
+    await send(cfg, policy, 'POST', 'latest/?op=signal', parts);
+  };
+
+  log(`metadata service ${cfg.metadata_url}`);
+  const reply = await send(cfg, policy, 'GET', 'latest/maas-scripts/');
+  if (reply.status === 204) { log('nothing to run'); return 0; }
+  const work = opts.workDir ?? join(opts.rootDir ?? '/', 'tmp/plinth-agent');
+  rmSync(work, { recursive: true, force: true });
+  const scriptsDir = join(work, 'scripts');
+  mkdirSync(scriptsDir, { recursive: true });
+  extract(reply.body, scriptsDir);
+  let index;
+  try {
+    index = parseIndex(readIndex(scriptsDir));
+  } catch (e) {
+    const msg = `The scripts archive cannot be used: ${(e as Error).message}`;
+    log(msg);
+    await signal({ status: 'FAILED', error: msg });
+    return 1;
+  }
+  const dirs: RunDirs = { scripts: scriptsDir, out: join(work, 'out'), downloads: join(work, 'downloads') };
+  const readOnly = new Set(opts.readOnly ?? READ_ONLY_SCRIPTS);
+
+  const execute = async (e: ScriptEntry): Promise<ScriptRun> => {
+    await signal({ status: 'WORKING', script_result_id: e.script_result_id, name: e.name });
+    if (opts.dryRun && !readOnly.has(e.name)) {
+      // Reported with no output at all: there is nothing for the region to read, or to mistake for real output.
+      log(`${e.name}: not run (--dry-run runs only ${[...readOnly].join(', ')})`);
+      return { entry: e, exitStatus: 0, runtime: 0, timedOut: false, files: [] };
+    }
+    return runScript(e, dirs);
+  };
+  const report = (r: ScriptRun) => signal({
+    status: r.timedOut ? 'TIMEDOUT' : 'WORKING', script_result_id: r.entry.script_result_id, script_version_id: r.entry.script_version_id,
+    name: r.entry.name, exit_status: r.exitStatus, runtime: r.runtime.toFixed(3),
+  }, r.files);
+
+  const phases: Array<[string, ScriptEntry[]]> = [['commissioning', index.commissioning], ['testing', index.testing], ['release', index.release]];
+  let ranBefore = false;
+  for (const [phase, all] of phases) {
+    const entries = all.filter((e) => !e.has_finished);
+    if (!entries.length) continue;
+    if (phase === 'testing' && ranBefore) await signal({ status: 'TESTING' });
+    log(`${phase}: ${entries.length} script${entries.length === 1 ? '' : 's'}`);
+    const results = await schedule(entries, execute, report);
+    ranBefore = true;
+    const failed = results.filter((r) => r.exitStatus !== 0 || r.timedOut).map((r) => r.entry.name);
+    if (failed.length) {
+      const error = `Failed ${phase} script${failed.length === 1 ? '' : 's'}: ${[...new Set(failed)].sort().join(', ')}`;
+      log(error);
+      await signal({ status: 'FAILED', error });
+      return 1;
+    }
+  }
+  log('all scripts passed');
+  await signal({ status: 'OK' });
+  return 0;
+}
+
+function readIndex(dir: string): string {
+  try {
+    return readFileSync(join(dir, 'index.json'), 'utf8');
+  } catch {
+    throw new Error('index.json is missing.');
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * `maas-scripts`: the scripts the machine runs now, as an uncompressed tar with `index.json` (MAAS's
+ * layout, which maas-run-remote-scripts and Plinth's agent read). Each script gets a pending result row
+ * so its results can name it (script_result_id); scripts that already finished are marked so, and a
+ * machine that reboots midway does not run them again. Null when there is nothing to run (204).
+ */
+import { scriptResultsRepo } from '../../store/repos/metadata.ts';
+import type { Queryable, ServiceContext } from '../context.ts';
+import { actionChoices, scriptsToRun, type Script } from './catalogue.ts';
+import type { MetadataNode } from './node-view.ts';
+import { currentScriptSet } from './script-sets.ts';
+import { ustar, type TarEntry } from './ustar.ts';
+
+const FINISHED = new Set([2, 3, 4, 5, 6, 8, 9, 11]);
+
+/** Parameters with the values this run uses: the action's choice where it made one (erase options), else the default. */
+function parameters(s: Script, data: Record<string, unknown>) {
+  return Object.fromEntries(Object.entries(s.parameters ?? {}).map(([k, p]) => [k, { ...p, value: data[k] ?? p.default ?? null }]));
+}
+
+function indexEntry(s: Script, dir: string, resultId: number | null, status: number | null, data: Record<string, unknown>) {
+  return {
+    name: s.name, script_result_id: resultId, script_version_id: null, timeout_seconds: s.timeout_seconds,
+    parallel: { none: 0, instance: 1, any: 2 }[s.parallel], hardware_type: s.hardware_type, parameters: parameters(s, data), packages: s.packages,
+    for_hardware: [], apply_configured_networking: false, has_started: status !== null && status !== 0,
+    has_finished: status !== null && FINISHED.has(status), default: true, tags: s.tags, may_reboot: s.may_reboot, path: `${dir}/${s.name}`,
+  };
+}
+
+async function entries(q: Queryable, ctx: ServiceContext, node: MetadataNode | null) {
+  const choices = node ? await actionChoices(q, node.id) : { data: {}, started: null };
+  const status = node ? node.status : 0; // anonymous: enlistment runs the commissioning scripts
+  const run = scriptsToRun(status, choices);
+  const files: TarEntry[] = [];
+  const index = { commissioning_scripts: [] as unknown[], testing_scripts: [] as unknown[], release_scripts: [] as unknown[] };
+  const mtime = Math.floor(ctx.now().getTime() / 1000);
+  for (const [kind, list] of [['commissioning', run.commissioning], ['testing', run.testing], ['release', run.release]] as const) {
+    if (!list.length) continue;
+    // Commissioning results go to the commissioning set even when tests follow in the same boot.
+    const set = node ? await currentScriptSet(q, node.id, kind, choices.started, ctx.now()) : null;
+    for (const s of list) {
+      const r = set ? await scriptResultsRepo.ensure(q, set.id, s.name) : null;
+      index[`${kind}_scripts`].push(indexEntry(s, kind, r?.id ?? null, r?.status ?? null, choices.data));
+      files.push({ path: `${kind}/${s.name}`, data: Buffer.from(s.content), mode: 0o755, mtime });
+    }
+  }
+  return { files, index, mtime };
+}
+
+export async function maasScriptsTar(ctx: ServiceContext, node: MetadataNode | null): Promise<Buffer | null> {
+  const { files, index, mtime } = await ctx.db.tx((q) => entries(q, ctx, node));
+  if (!files.length) return null;
+  return ustar([...files, { path: 'index.json', data: Buffer.from(JSON.stringify({ '1.0': index })), mtime }]);
+}
+
+/** The deprecated `maas-commissioning-scripts`: the commissioning scripts as `commissioning.d/<name>`. */
+export async function commissioningScriptsTar(ctx: ServiceContext, node: MetadataNode): Promise<Buffer> {
+  const choices = await actionChoices(ctx.db, node.id);
+  const list = scriptsToRun(1, choices).commissioning;
+  const mtime = Math.floor(ctx.now().getTime() / 1000);
+  return ustar(list.map((s) => ({ path: `commissioning.d/${s.name}`, data: Buffer.from(s.content), mode: 0o755, mtime })));
+}
