@@ -10,7 +10,10 @@
  * CPU time, the ratio, and a one-line summary.
  *
  *   npx tsx bench/httpboot.ts                       (needs nginx: apt-get install -y nginx)
- *   SIZE_MIB=100 CLIENTS=20 NGINX_WORKERS=2 CHUNK_KIB=1024 npx tsx bench/httpboot.ts
+ *   SIZE_MIB=100 CLIENTS=20 NGINX_WORKERS=2 CHUNK_KIB=1024 CACHE_MIB=0 npx tsx bench/httpboot.ts
+ *
+ * CHUNK_KIB and CACHE_MIB set Plinth's chunkBytes and chunkCacheBytes (defaults 256 KiB and 64 MiB;
+ * CACHE_MIB=0: no chunk shared between downloads, each reads the whole file itself).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -26,6 +29,7 @@ const SIZE_MIB = Number(process.env.SIZE_MIB ?? 500);
 const CLIENTS = Number(process.env.CLIENTS ?? 50);
 const NGINX_WORKERS = Number(process.env.NGINX_WORKERS ?? 1);
 const CHUNK_KIB = process.env.CHUNK_KIB ? Number(process.env.CHUNK_KIB) : undefined;
+const CACHE_MIB = process.env.CACHE_MIB ? Number(process.env.CACHE_MIB) : undefined;
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const REL = 'bench/squashfs';
@@ -104,7 +108,7 @@ async function load(port: number, pid: number): Promise<RunResult> {
 
 async function startPlinth(dir: string, root: string): Promise<{ child: ChildProcess; port: number }> {
   const settings = join(dir, 'plinth.json');
-  writeFileSync(settings, JSON.stringify({ imagesRoot: root, table: {}, listen: { port: 0, host: '127.0.0.1' }, events: false, chunkBytes: CHUNK_KIB ? CHUNK_KIB * 1024 : undefined }));
+  writeFileSync(settings, JSON.stringify({ imagesRoot: root, table: {}, listen: { port: 0, host: '127.0.0.1' }, events: false, chunkBytes: CHUNK_KIB ? CHUNK_KIB * 1024 : undefined, chunkCacheBytes: CACHE_MIB !== undefined ? CACHE_MIB * 1024 * 1024 : undefined }));
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/edges/rack/http/standalone.ts'), settings], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (l) => {
@@ -197,9 +201,12 @@ async function main(): Promise<void> {
     console.log(row('plinth', ours));
     console.log(row('nginx', theirs));
     const ratio = gbps(ours) / gbps(theirs);
-    console.log(`ratio plinth/nginx: ${ratio.toFixed(2)}`);
+    const cpuPerGb = (r: RunResult) => r.cpuSeconds / (r.bytes / 1e9);
+    const cpuRatio = cpuPerGb(ours) / cpuPerGb(theirs);
+    console.log(`ratio plinth/nginx: throughput ${ratio.toFixed(2)}, server CPU per byte ${cpuRatio.toFixed(2)}`);
     console.log(`SUMMARY httpboot: ${CLIENTS} clients × ${SIZE_MIB} MiB — Plinth ${gbps(ours).toFixed(2)} GB/s, nginx ${gbps(theirs).toFixed(2)} GB/s ` +
-      `(${NGINX_WORKERS} worker), ratio ${ratio.toFixed(2)}; every download complete`);
+      `(${NGINX_WORKERS} worker), throughput ratio ${ratio.toFixed(2)}; server CPU ${cpuPerGb(ours).toFixed(2)} vs ${cpuPerGb(theirs).toFixed(2)} s/GB ` +
+      `(plinth/nginx ${cpuRatio.toFixed(2)}); every download complete`);
   } finally {
     for (const c of children) await stop(c);
     rmSync(dir, { recursive: true, force: true });

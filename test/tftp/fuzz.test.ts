@@ -1,11 +1,12 @@
 /**
  * Fuzzing the server over loopback with random and mutated datagrams (seeded: PLINTH_FUZZ_SEED
- * reproduces a run, PLINTH_TFTP_FUZZ_N sets the size of the first phase, default 100,000).
+ * replays another run, PLINTH_TFTP_FUZZ_N sets the size of the first phase, default 1,000,000).
  *
  * 1. The request port: every datagram gets exactly what the policy says — one ERROR for requests
  *    and for what cannot be explained, nothing for ERROR/DATA/ACK/OACK (see server.ts) — and never
- *    anything else; the process survives and its RSS stays flat. Datagrams are sent in rounds, one
- *    per client socket, so each reply is attributed to the datagram that caused it.
+ *    anything else; the process survives and its heap and RSS stay flat. Datagrams are sent in
+ *    rounds, one per client socket, so each reply is attributed to the datagram that caused it; a
+ *    round ends the moment its last owed reply arrives (no polling), so a million take a minute.
  * 2. A transfer's port: strangers get one ERROR 5 per datagram (none for ERRORs), while the real
  *    client's transfer completes byte-identical.
  * 3. The peer itself: after DATA 1 it sends one mutated packet; a valid ACK 1 moves on, other ACKs
@@ -23,13 +24,29 @@ import {
 import { closeSocket, tftpGet, udpSocket } from './client.ts';
 import { pseudoRandom, startServer, until, type Harness } from './helpers.ts';
 
-const SEED = Number(process.env.PLINTH_FUZZ_SEED ?? Date.now() % 1e9);
-const N = Number(process.env.PLINTH_TFTP_FUZZ_N ?? 100_000);
+const SEED = Number(process.env.PLINTH_FUZZ_SEED ?? 0x7f7f1350);
+const N = Number(process.env.PLINTH_TFTP_FUZZ_N ?? 1_000_000);
 const SOCKETS = 200;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-const rss = (): number => { gc(); gc(); return process.memoryUsage().rss; };
+const memory = (): NodeJS.MemoryUsage => { gc(); gc(); return process.memoryUsage(); };
+
+/** Waits for `check` to hold, re-tested on every `poke()` (from message handlers) instead of polling. */
+function arrivals() {
+  const waiters = new Set<() => void>();
+  return {
+    poke: (): void => { for (const w of waiters) w(); },
+    until: (check: () => boolean, timeoutMs: number, what: string): Promise<void> => {
+      if (check()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => { waiters.delete(w); reject(new Error(`timed out waiting for ${what}`)); }, timeoutMs);
+        const w = (): void => { if (check()) { clearTimeout(timer); waiters.delete(w); resolve(); } };
+        waiters.add(w);
+      });
+    },
+  };
+}
 
 function prng(seed: number) {
   let s = seed >>> 0 || 1;
@@ -94,14 +111,16 @@ describe(`TFTP fuzz (seed ${SEED})`, () => {
   before(async () => { h = await startServer({}, { backend, errorRepliesPerSecond: Infinity, timeoutMs: 1000, minTimeoutMs: 1000, maxRetries: 2 }); });
   after(async () => { await h.close(); });
 
-  test(`${N} datagrams at the request port: one ERROR or silence each, RSS flat`, async () => {
+  test(`${N} datagrams at the request port: one ERROR or silence each, memory flat`, async (t) => {
     const rnd = prng(SEED);
     const sockets = await Promise.all(Array.from({ length: SOCKETS }, () => udpSocket()));
     const got = new Array<number>(SOCKETS).fill(0);
     let received = 0;
     const problems: string[] = [];
+    const replies = arrivals();
     sockets.forEach((s, i) => s.on('message', (msg, rinfo) => {
       got[i]++; received++;
+      replies.poke();
       const d = decodePacket(msg);
       if (rinfo.port !== h.port) problems.push(`reply from port ${rinfo.port}, not the request port`);
       else if (!d.ok || d.packet.op !== Opcode.ERROR) problems.push(`reply is not an ERROR: ${msg.toString('hex')}`);
@@ -109,10 +128,11 @@ describe(`TFTP fuzz (seed ${SEED})`, () => {
     const resolvesBefore = resolves;
     let expectedTotal = 0;
     let sent = 0;
-    let baseline = 0;
+    let baseline: NodeJS.MemoryUsage | null = null;
     try {
       for (let round = 0; sent < N; round++) {
-        if (round === 50) baseline = rss();
+        // The baseline after a tenth of the datagrams: JIT, socket buffers and allocator arenas settled.
+        if (round === Math.ceil(N / SOCKETS / 10)) baseline = memory();
         h.rejected.length = 0; // the harness's event log would otherwise grow with every datagram
         const expected = new Array<number>(SOCKETS).fill(0);
         got.fill(0);
@@ -125,7 +145,7 @@ describe(`TFTP fuzz (seed ${SEED})`, () => {
           sockets[i].send(packet, h.port, '127.0.0.1');
         }
         expectedTotal += roundExpected;
-        await until(() => received >= roundExpected, 5000, `round ${round}: ${roundExpected} replies (got ${received})`);
+        await replies.until(() => received >= roundExpected, 5000, `round ${round}: ${roundExpected} replies (got ${received})`);
         await new Promise((r) => setImmediate(r));
         const wrong = got.flatMap((n, i) => (n === expected[i] ? [] : [`socket ${i}: ${n} replies, expected ${expected[i]}`]));
         assert.deepEqual(wrong, [], `round ${round}`);
@@ -133,8 +153,12 @@ describe(`TFTP fuzz (seed ${SEED})`, () => {
       }
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(received, got.reduce((a, b) => a + b, 0), 'no late replies');
-      const growth = rss() - baseline;
-      assert.ok(growth < 32 * 1024 * 1024, `RSS grew by ${(growth / 1048576).toFixed(1)} MiB`);
+      const end = memory();
+      const mib = (n: number): string => (n / 1048576).toFixed(1);
+      assert.ok(baseline !== null);
+      t.diagnostic(`after ${sent} datagrams: RSS ${mib(baseline.rss)} → ${mib(end.rss)} MiB, heap ${mib(baseline.heapUsed)} → ${mib(end.heapUsed)} MiB`);
+      assert.ok(end.rss - baseline.rss < 32 * 1048576, `RSS grew by ${mib(end.rss - baseline.rss)} MiB`);
+      assert.ok(end.heapUsed - baseline.heapUsed < 4 * 1048576, `heap grew by ${mib(end.heapUsed - baseline.heapUsed)} MiB`);
       assert.ok(expectedTotal > N / 4 && expectedTotal < N, `a mix of answered and silent datagrams (${expectedTotal} of ${N} answered)`);
       assert.ok(resolves - resolvesBefore > N / 50, `many mutants were well-formed requests that reached the backend (${resolves - resolvesBefore})`);
       assert.equal(h.server.stats.pendingRequests, 0);

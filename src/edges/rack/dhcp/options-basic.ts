@@ -5,9 +5,15 @@
  */
 import { readIp, writeIp } from './ipv4.ts';
 
+/** A malformed option value; like MalformedPacket, without a stack trace (see there why). */
 export class MalformedOption extends Error {
-  constructor(readonly code: number, reason: string) {
+  readonly code: number;
+  constructor(code: number, reason: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`option ${code}: ${reason}`);
+    Error.stackTraceLimit = limit;
+    this.code = code;
   }
 }
 

@@ -19,7 +19,19 @@ const FILE_LENGTH = 128;
 /** RFC 1542 §3.1.1: BOOTP messages are at least 300 octets; some relays drop shorter ones. */
 const MIN_ENCODED_LENGTH = 300;
 
-export class MalformedPacket extends Error {}
+/**
+ * A datagram that is not a well-formed request. Thrown by the thousand under a flood of garbage,
+ * so it carries no stack trace: capturing one cost more than decoding the packet (and where in the
+ * decoder it was thrown is in the message anyway).
+ */
+export class MalformedPacket extends Error {
+  constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /** One decoded or to-be-encoded BOOTP/DHCP message. Addresses are dotted quads. */
 export interface DhcpPacket {
@@ -239,7 +251,12 @@ export function encodePacket(pkt: DhcpPacket, opts: EncodeOptions = {}): EncodeR
   return { bytes: buf, dropped };
 }
 
-/** "aa:bb:…" for the first hlen octets of chaddr. */
+const HEX_OCTETS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** "aa:bb:…" for the first hlen octets of chaddr (on every datagram: a plain loop, no arrays). */
 export function hardwareAddress(pkt: DhcpPacket): string {
-  return [...pkt.chaddr.subarray(0, pkt.hlen)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  const n = Math.min(pkt.hlen, pkt.chaddr.length);
+  let out = '';
+  for (let i = 0; i < n; i += 1) out += i === 0 ? HEX_OCTETS[pkt.chaddr[i]] : `:${HEX_OCTETS[pkt.chaddr[i]]}`;
+  return out;
 }

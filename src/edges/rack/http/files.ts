@@ -43,6 +43,8 @@ export interface OpenedFile {
   size: number;
   mtimeMs: number;
   etag: string;
+  /** Device, inode, size, mtime and ctime: changes whenever the content may have (chunk-cache.ts). */
+  identity: string;
 }
 
 const MARKER = /^([0-9a-f]{64})(\s|$)/i;
@@ -78,7 +80,8 @@ async function openRegular(path: string, tagSeed: string): Promise<OpenedFile | 
   }
   // Strong validator from content identity (checksum or inode) plus size and mtime.
   const etag = `"${tagSeed}-${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
-  return { handle, size: st.size, mtimeMs: st.mtimeMs, etag };
+  const identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  return { handle, size: st.size, mtimeMs: st.mtimeMs, etag, identity };
 }
 
 /** Opens a complete image of the store, or null (missing, incomplete, no valid marker). */

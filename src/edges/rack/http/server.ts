@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { parseBootPath } from '../../../domain/boot/index.ts';
 import { openBootloader, openImage, PathRefused, safeSegments } from './files.ts';
+import { ChunkCache } from './chunk-cache.ts';
 import { sendFile, type SendOutcome } from './send-file.ts';
 import { askBackend, BackendFailure, plainIp } from './config-request.ts';
 import { DEFAULT_BOOTLOADERS, type HttpBootEvent, type HttpBootOptions, type HttpBootStats, type RequestKind } from './types.ts';
@@ -37,9 +38,11 @@ export class HttpBootServer {
   readonly stats: HttpBootStats = { requests: 0, active: 0, bytesSent: 0, configs: 0, files: 0, notFound: 0, refused: 0, aborted: 0, backendErrors: 0, byStatus: {} };
   private readonly server: Server;
   private readonly bootloaders: Record<string, string>;
+  private readonly chunks: ChunkCache;
 
   constructor(private readonly opts: HttpBootOptions) {
     this.bootloaders = opts.bootloaders ?? DEFAULT_BOOTLOADERS;
+    this.chunks = new ChunkCache(opts.chunkBytes ?? 256 * 1024, opts.chunkCacheBytes ?? 64 * 1024 * 1024);
     const headersTimeout = opts.headersTimeoutMs ?? 10_000;
     this.server = createServer({ headersTimeout, requestTimeout: headersTimeout * 2, keepAliveTimeout: 5_000 }, (req, res) => {
       void this.handle(req, res);
@@ -89,7 +92,7 @@ export class HttpBootServer {
         kind = 'image';
         const file = await openImage(this.opts.imagesRoot, segments.slice(1));
         if (!file) return this.text(res, 404, 'No such image (missing, or not completely downloaded yet).\n');
-        outcome = await sendFile(req, res, file, this.opts.chunkBytes ?? 256 * 1024);
+        outcome = await sendFile(req, res, file, this.chunks);
         return;
       }
       const loaderPath = segments.length === 1 ? this.bootloaders[segments[0]] : undefined;
@@ -97,7 +100,7 @@ export class HttpBootServer {
         kind = 'bootloader';
         const file = await openBootloader(loaderPath);
         if (!file) return this.text(res, 404, `Bootloader ${segments[0]} is not installed on this rack.\n`);
-        outcome = await sendFile(req, res, file, this.opts.chunkBytes ?? 256 * 1024);
+        outcome = await sendFile(req, res, file, this.chunks);
         return;
       }
       const path = segments.join('/');

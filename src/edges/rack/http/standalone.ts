@@ -4,7 +4,8 @@
  * how the benchmark runs it apart from its clients.
  *
  * settings.json: `{ "imagesRoot": DIR, "table": StaticBootTable, "listen"?: {port, host},
- * "bootloaders"?: {name: path}, "idleTimeoutMs"?, "backendTimeoutMs"?, "chunkBytes"?, "events"?: boolean }`.
+ * "bootloaders"?: {name: path}, "idleTimeoutMs"?, "backendTimeoutMs"?, "chunkBytes"?, "chunkCacheBytes"?,
+ * "events"?: boolean }`.
  * Writes JSON lines to stdout: `{"ready":{address,port}}`, then `{"event":HttpBootEvent}` per
  * request (unless `"events": false`). SIGHUP re-reads the file and applies its table;
  * SIGTERM/SIGINT close the server and print `{"stats":HttpBootStats}`.
@@ -21,6 +22,7 @@ interface Settings {
   idleTimeoutMs?: number;
   backendTimeoutMs?: number;
   chunkBytes?: number;
+  chunkCacheBytes?: number;
   events?: boolean;
 }
 
@@ -33,6 +35,7 @@ runStandalone<Settings>(async (settings) => {
     idleTimeoutMs: settings.idleTimeoutMs,
     backendTimeoutMs: settings.backendTimeoutMs,
     chunkBytes: settings.chunkBytes,
+    chunkCacheBytes: settings.chunkCacheBytes,
     onEvent: settings.events === false ? undefined : (event) => line({ event }),
   });
   return {

@@ -47,8 +47,13 @@ export interface HttpBootOptions {
   idleTimeoutMs?: number;
   /** Limit for receiving a request's headers (default 10000 ms). */
   headersTimeoutMs?: number;
-  /** Read size of file streams (default 256 KiB). */
+  /** Unit in which files are read and written to sockets (default 256 KiB; a download holds two). */
   chunkBytes?: number;
+  /**
+   * Memory for chunks shared between concurrent downloads of the same file (chunk-cache.ts).
+   * Default 64 MiB; 0 disables sharing.
+   */
+  chunkCacheBytes?: number;
   onEvent?: (event: HttpBootEvent) => void;
   /**
    * Requests under `prefix` (any method) are handed to `handle` instead: the rack forwards

@@ -24,6 +24,11 @@ export interface Remote {
 export interface StreamedFile {
   size: number;
   open(): Readable;
+  /**
+   * Identity of the content (changes whenever the content may have), letting the server keep small
+   * files in memory across transfers (packet-cache.ts). Without it the file is always streamed.
+   */
+  cacheKey?: string;
 }
 /** A file held in memory (for example a generated boot configuration). */
 export interface BufferedFile {
@@ -73,7 +78,12 @@ export function directoryBackend(root: string): TftpBackend {
       const info = await stat(real).catch(() => null);
       if (info === null || !info.isFile()) return null;
       // A synchronous open (microseconds on a local file) so that open() can hand back the stream.
-      return { size: info.size, open: () => createReadStream(real, { fd: openSync(real, OPEN_FLAGS) }) };
+      // Path, inode, size and mtime identify the content: replacing or rewriting the file changes one.
+      return {
+        size: info.size,
+        open: () => createReadStream(real, { fd: openSync(real, OPEN_FLAGS) }),
+        cacheKey: `${real}\0${info.ino}\0${info.size}\0${info.mtimeMs}`,
+      };
     },
   };
 }

@@ -15,6 +15,11 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 export interface BlockSource {
   /** The next block: `blockSize` octets, or fewer for the last block. Rejects on a read error. */
   next(): Promise<Buffer>;
+  /**
+   * Present when every block is at hand as a ready DATA packet (packet-cache.ts): that of block n
+   * (from 1). A transfer then uses it instead of next().
+   */
+  packet?(n: number): Buffer;
   /** Releases the underlying stream (idempotent). */
   close(): void;
 }

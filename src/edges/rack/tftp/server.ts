@@ -34,6 +34,7 @@ import {
   type Negotiated, type OptionLimits,
 } from './options.ts';
 import { decodePacket, encodeError, ERROR_TEXT, ErrorCode, Opcode, type RequestPacket } from './packet.ts';
+import { encodedSource, PacketCache } from './packet-cache.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { Transfer, type TransferCounters, type TransferOutcome, type TransferTiming } from './transfer.ts';
 
@@ -54,6 +55,10 @@ export interface TftpServerOptions {
   maxTransfers?: number;
   /** ERROR replies per second to garbage and unknown transfer IDs (see rate-limit.ts). Default 100. */
   errorRepliesPerSecond?: number;
+  /** Memory for small files kept as ready DATA packets (packet-cache.ts). Default 64 MiB; 0 disables. */
+  fileCacheBytes?: number;
+  /** Largest file kept there. Default 8 MiB. */
+  fileCacheMaxFileBytes?: number;
 }
 
 export interface ListenOptions {
@@ -70,6 +75,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
   private readonly timing: TransferTiming;
   private readonly maxTransfers: number;
   private readonly limiter: TokenBucket;
+  private readonly cache: PacketCache;
   private limits: OptionLimits;
   private socket: Socket | null = null;
   private bindAddress = '';
@@ -96,6 +102,7 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     if (!(Number.isInteger(maxRetries) && maxRetries >= 0)) throw new RangeError('maxRetries must be a non-negative integer');
     this.maxTransfers = options.maxTransfers ?? 1000;
     this.limiter = new TokenBucket(options.errorRepliesPerSecond ?? 100);
+    this.cache = new PacketCache({ maxBytes: options.fileCacheBytes ?? 64 * 1024 * 1024, maxFileBytes: options.fileCacheMaxFileBytes ?? 8 * 1024 * 1024 });
     this.limits = checkLimits({ maxBlockSize: options.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE_V4, maxWindowSize: options.maxWindowSize ?? DEFAULT_MAX_WINDOW_SIZE });
   }
 
@@ -212,27 +219,28 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
       this.reject(remote, path, ErrorCode.NOT_DEFINED, 'Server error', false, 'backend answered neither { data } nor { size, open }');
       return;
     }
-    const socket = createSocket({ type: this.family });
-    try {
-      await bind(socket, this.bindAddress, 0);
-    } catch (err) {
-      socket.close();
-      this.reject(remote, path, ErrorCode.NOT_DEFINED, 'Server error', false, `transfer socket: ${(err as Error).message}`);
-      return;
-    }
-    if (this.closed) { socket.close(); return; }
     const oack = oackOptions(negotiated, mode === 'octet' ? size : null);
     // Without an OACK nothing was negotiated: RFC 1350 defaults.
     const blockSize = oack.length > 0 ? negotiated.blockSize : 512;
     const windowSize = oack.length > 0 ? negotiated.windowSize : 1;
     let source: BlockSource;
     try {
-      source = openSource(resolved, mode, blockSize);
+      source = await this.openSource(resolved, mode, blockSize);
     } catch (err) {
-      socket.close();
       this.reject(remote, path, ErrorCode.NOT_DEFINED, 'Server error', false, `opening the file: ${(err as Error).message}`);
       return;
     }
+    if (this.closed) { source.close(); return; }
+    const socket = createSocket({ type: this.family });
+    try {
+      await bind(socket, this.bindAddress, 0);
+    } catch (err) {
+      socket.close();
+      source.close();
+      this.reject(remote, path, ErrorCode.NOT_DEFINED, 'Server error', false, `transfer socket: ${(err as Error).message}`);
+      return;
+    }
+    if (this.closed) { socket.close(); source.close(); return; }
     this.openSockets.add(socket);
     socket.once('close', () => this.openSockets.delete(socket));
     const info: TransferInfo = {
@@ -252,6 +260,17 @@ export class TftpServer extends EventEmitter<TftpServerEvents> {
     this.tally.started++;
     this.emit('transferStart', info);
     transfer.start();
+  }
+
+  /** Blocks of what the backend answered: small files from the packet cache, others streamed. */
+  private async openSource(resolved: Resolved, mode: 'octet' | 'netascii', blockSize: number): Promise<BlockSource> {
+    if ('data' in resolved) return bufferSource(mode === 'netascii' ? toNetascii(resolved.data) : resolved.data, blockSize);
+    const { cacheKey, size } = resolved;
+    if (mode === 'octet' && cacheKey !== undefined && this.cache.accepts(size)) {
+      return encodedSource(await this.cache.get(cacheKey, size, blockSize, () => resolved.open()));
+    }
+    const stream = resolved.open();
+    return streamSource(mode === 'netascii' ? netasciiStream(stream) : stream, blockSize);
   }
 
   private ended(key: string, info: TransferInfo, outcome: TransferOutcome): void {
@@ -291,10 +310,4 @@ function fileSize(resolved: Resolved): number | null {
   if ('data' in resolved && Buffer.isBuffer(resolved.data)) return resolved.data.length;
   if ('size' in resolved && Number.isSafeInteger(resolved.size) && resolved.size >= 0 && typeof resolved.open === 'function') return resolved.size;
   return null;
-}
-
-function openSource(resolved: Resolved, mode: 'octet' | 'netascii', blockSize: number): BlockSource {
-  if ('data' in resolved) return bufferSource(mode === 'netascii' ? toNetascii(resolved.data) : resolved.data, blockSize);
-  const stream = resolved.open();
-  return streamSource(mode === 'netascii' ? netasciiStream(stream) : stream, blockSize);
 }

@@ -107,7 +107,7 @@ export class Transfer {
       this.startRound(false);
     } else {
       this.arm(); // also bounds a backend stream that never delivers the first block
-      void this.transmit();
+      this.transmit();
     }
   }
 
@@ -158,7 +158,7 @@ export class Transfer {
       if (wire !== 0) return;
       this.progress();
       this.state = 'data';
-      void this.transmit();
+      this.transmit();
       return;
     }
     if (this.state !== 'data') return;
@@ -174,7 +174,7 @@ export class Transfer {
       this.finish({ ok: true, ...this.result() });
       return;
     }
-    void this.transmit();
+    this.transmit();
   }
 
   /** The peer moved forward: sample the round trip (Karn), reset retries, restart the timer. */
@@ -184,9 +184,22 @@ export class Transfer {
     this.arm();
   }
 
-  /** Reads blocks until the window is full (or the file ends), then sends the window. */
-  private async transmit(): Promise<void> {
+  /**
+   * Reads blocks until the window is full (or the file ends), then sends the window. From the packet
+   * cache the window fills synchronously — no promise per ACK; otherwise see fillAndSend.
+   */
+  private transmit(): void {
     if (this.filling) { this.refill = true; return; }
+    const { source, windowSize } = this.setup;
+    if (source.packet !== undefined) {
+      while (this.window.length < windowSize && this.lastBlock === null) this.push(source.packet(this.base + this.window.length));
+      this.sendWindow();
+      return;
+    }
+    void this.fillAndSend();
+  }
+
+  private async fillAndSend(): Promise<void> {
     this.filling = true;
     try {
       do {
@@ -199,22 +212,30 @@ export class Transfer {
     } finally {
       this.filling = false;
     }
+    this.sendWindow();
+  }
+
+  private sendWindow(): void {
     if (this.state !== 'data') return;
     let resent = false;
-    this.window.forEach((packet, i) => { if (this.sendBlock(packet, this.base + i)) resent = true; });
+    for (let i = 0; i < this.window.length; i++) if (this.sendBlock(this.window[i], this.base + i)) resent = true;
     this.startRound(resent);
   }
 
   private async fill(): Promise<void> {
-    const { source, blockSize, windowSize } = this.setup;
+    const { source, windowSize } = this.setup;
     while (this.window.length < windowSize && this.lastBlock === null && this.state === 'data') {
       const block = await source.next();
       if (this.state !== 'data') return;
       // base + window.length is invariant under ACKs that arrive meanwhile (they move both).
-      const n = this.base + this.window.length;
-      this.window.push(encodeData(n, block));
-      if (block.length < blockSize) this.lastBlock = n;
+      this.push(encodeData(this.base + this.window.length, block));
     }
+  }
+
+  /** Appends the DATA packet of the next block to the window; a short one is the last. */
+  private push(packet: Buffer): void {
+    this.window.push(packet);
+    if (packet.length - 4 < this.setup.blockSize) this.lastBlock = this.base + this.window.length - 1;
   }
 
   /** Sends one block; true when it had been sent before (a retransmission). */
@@ -273,7 +294,8 @@ export class Transfer {
   private send(packet: Buffer, to: Remote): void {
     this.setup.counters.packetsSent++;
     // Send errors (ENOBUFS, a vanished route) count as losses: the timer resends or gives up.
-    this.setup.socket.send(packet, to.port, to.address, () => undefined);
+    // Without a callback dgram drops them silently (and saves a tick per packet).
+    this.setup.socket.send(packet, to.port, to.address);
   }
 
   private result(): { bytes: number; blocks: number; retransmits: number; durationMs: number } {
