@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../app/region.ts';
 import { registerServerCommands } from './server-commands.ts';
 import { registerLabCommands } from './lab-commands.ts';
+import { registerImageCommands } from './image-commands.ts';
 import { registerRackCommands } from './rack-commands.ts';
 import { ClientError, login, logout, run } from './client/commands.ts';
 import { loadProfiles, RESERVED } from './client/profiles.ts';
@@ -18,6 +19,7 @@ async function main(argv: string[]) {
   const program = new Command('plinth').version(VERSION).description('Plinth: bare-metal provisioning with a MAAS-compatible API');
   registerServerCommands(program);
   registerLabCommands(program);
+  registerImageCommands(program);
   registerRackCommands(program);
   program.command('login').argument('<profile>').argument('<url>').argument('[key]', "API key, or '-' to read it from stdin")
     .description('log in to a Plinth (or MAAS) API and save it as a profile')
