@@ -20,7 +20,7 @@ import {
 } from './manifest.ts';
 import { BUILDER_VERSION, INITRD_MODULES, OUTPUTS, packagesOf, type ImageKind } from './profiles.ts';
 import { steps, type Say } from './progress.ts';
-import { addLayoutLinks, publish } from './publish.ts';
+import { addLayoutLinks, publish, writeChecksumMarkers } from './publish.ts';
 import { removeTree } from './workspace.ts';
 
 export interface BuildOptions {
@@ -86,6 +86,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const dir = join(builds, name);
   if (existsSync(join(dir, 'manifest.json'))) {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    writeChecksumMarkers(dir, o.kind, manifest.outputs);
     const published = publish(o.outDir, o.kind, o.arch, o.suite, dir);
     const seconds = (Date.now() - t0) / 1000;
     o.say(`[${o.kind}] cached: ${dir} (${seconds.toFixed(1)} s)`);
@@ -126,6 +127,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     };
     writeFileSync(join(tmp, 'manifest.json'), manifestText(manifest));
     addLayoutLinks(tmp, o.kind);
+    writeChecksumMarkers(tmp, o.kind, outputs);
     if (existsSync(dir)) {
       await removeTree(tmp); // another build of the same inputs finished first: keep that one
     } else {

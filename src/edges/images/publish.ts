@@ -4,7 +4,7 @@
  * directory, which carries links with the layout's file names. Swapping the symlink with rename(2)
  * switches kernel, initrd and squashfs together, never one at a time.
  */
-import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { EPHEMERAL_FILES, DEPLOY_ROOT_TGZ } from '../../domain/boot/images.ts';
 import { ImageError } from './errors.ts';
@@ -22,6 +22,20 @@ export const seriesDir = (outDir: string, kind: ImageKind, arch: string, suite: 
 export function addLayoutLinks(buildDir: string, kind: ImageKind) {
   for (const [name, target] of Object.entries(LAYOUT_LINKS[kind])) {
     if (name !== target) symlinkSync(target, join(buildDir, name));
+  }
+}
+
+/**
+ * The rack serves `images/<path>` only when `<path>.sha256` exists beside it (src/edges/rack/http/files.ts:
+ * the marker says the file is complete). Written for every layout name, from the build's own checksums;
+ * idempotent, so builds made before markers existed get them when they are published again.
+ */
+export function writeChecksumMarkers(buildDir: string, kind: ImageKind, outputs: ReadonlyArray<{ name: string; sha256: string }>) {
+  for (const [name, target] of Object.entries(LAYOUT_LINKS[kind])) {
+    const out = outputs.find((f) => f.name === target);
+    if (!out) throw new ImageError('bad_root', `the build has no ${target} to publish as ${name}`);
+    const marker = join(buildDir, `${name}.sha256`);
+    if (!existsSync(marker)) writeFileSync(marker, `${out.sha256}  ${name}\n`);
   }
 }
 
