@@ -5,7 +5,7 @@
  * back to anonymous.
  */
 import type { Actor, ServiceContext } from '../../services/context.ts';
-import { findCredential, useNonce } from '../../services/identity/tokens.ts';
+import { findCredentialUsingNonce } from '../../services/identity/tokens.ts';
 import { findSession } from '../../services/identity/sessions.ts';
 import { extractOAuthParams, parseAuthorizationHeader, verifySignature } from './wire/oauth.ts';
 
@@ -45,7 +45,7 @@ export async function authenticate(svc: ServiceContext, input: AuthInput): Promi
   if (!o) return { kind: 'anonymous' }; // incomplete OAuth "fails quietly", as MAAS does
   if (!/^\d{1,12}$/.test(o.timestamp)) return { kind: 'refused', status: 400, message: 'Bad Request: Invalid timestamp.' };
   if (o.version !== undefined && o.version !== '1.0') return { kind: 'refused', status: 401, message: `Authorization Error: OAuth version ${o.version} not supported.` };
-  const cred = await findCredential(svc.db, o.token);
+  const cred = await findCredentialUsingNonce(svc.db, o.token, o.nonce, Number(o.timestamp));
   if (!cred) return { kind: 'refused', status: 401, message: `Authorization Error: 'Invalid access token: ${o.token}'` };
   if (cred.token.consumer_key !== o.consumerKey) return { kind: 'refused', status: 401, message: 'Authorization Error: Invalid API key.' };
   const ok = verifySignature({
@@ -57,7 +57,7 @@ export async function authenticate(svc: ServiceContext, input: AuthInput): Promi
   const ts = Number(o.timestamp);
   if (now - ts > TIMESTAMP_WINDOW)
     return { kind: 'refused', status: 401, message: `Authorization Error: 'Expired timestamp: given ${ts} and now ${now} has a greater difference than threshold ${TIMESTAMP_WINDOW}'` };
-  if (!(await useNonce(svc, o.token, o.nonce, ts)))
+  if (!cred.fresh)
     return { kind: 'refused', status: 401, message: `Authorization Error: 'Nonce already used: ${o.nonce}'` };
   if (cred.token.kind === 'node') return { kind: 'actor', via: 'oauth', actor: { id: -1, username: 'maas-init-node', isAdmin: false, isNode: true, nodeId: cred.token.node_id ?? undefined } };
   if (!cred.user || !cred.user.is_active) return { kind: 'refused', status: 403, message: 'User is not allowed access to this API.' };

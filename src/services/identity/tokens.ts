@@ -44,17 +44,12 @@ export async function renameToken(ctx: ServiceContext, actor: Actor, token: stri
 
 export interface Credential { token: TokenRow; user: UserRow | undefined }
 
-/** The token and its user for an OAuth token key, or undefined. Signature checks happen at the edge. */
-export async function findCredential(q: Queryable, tokenKey: string): Promise<Credential | undefined> {
-  const row = await tokensRepo.credential(q, tokenKey);
+/** The credential of a token key with the request's nonce recorded; `fresh` false means a replay. */
+export async function findCredentialUsingNonce(q: Queryable, tokenKey: string, nonce: string, ts: number): Promise<(Credential & { fresh: boolean }) | undefined> {
+  const row = await tokensRepo.credentialUsingNonce(q, tokenKey, nonce, ts);
   if (!row) return undefined;
-  const { user_row, ...token } = row;
-  return { token, user: user_row ?? undefined };
-}
-
-/** Records a nonce for replay protection; false when it was used before. */
-export async function useNonce(ctx: ServiceContext, tokenKey: string, nonce: string, ts: number) {
-  return tokensRepo.useNonce(ctx.db, tokenKey, nonce, ts);
+  const { user_row, fresh, ...token } = row;
+  return { token, user: user_row ?? undefined, fresh };
 }
 
 /**

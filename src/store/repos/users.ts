@@ -27,10 +27,6 @@ export const usersRepo = {
 };
 
 export const tokensRepo = {
-  /** The token and its user (null for node tokens) in one round trip: every API request asks this. */
-  credential: async (q: Queryable, tokenKey: string) =>
-    (await q.query<TokenRow & { user_row: UserRow | null }>(
-      'select t.*, row_to_json(u) as user_row from api_tokens t left join users u on u.id = t.user_id where t.token_key = $1', [tokenKey]))[0],
   byTokenKey: async (q: Queryable, tokenKey: string) =>
     (await q.query<TokenRow>('select * from api_tokens where token_key = $1', [tokenKey]))[0],
   forUser: (q: Queryable, userId: number) =>
@@ -45,16 +41,17 @@ export const tokensRepo = {
   rename: (q: Queryable, id: number, name: string) => q.query('update api_tokens set name = $2 where id = $1', [id, name]),
   delete: (q: Queryable, id: number) => q.query('delete from api_tokens where id = $1', [id]),
   /**
-   * Records a nonce; false when (token, nonce) was already used (a replay). Committed without waiting for the WAL flush: a nonce only guards against replays within the
-   * timestamp window, so losing the last few milliseconds of them in a crash is an acceptable trade for not
-   * paying a disk flush on every API read.
+   * The token, its user and the nonce's use in ONE round trip (the API's hot path): the nonce is
+   * recorded for a known token before the caller checks the signature, which costs nothing — a
+   * request that then fails verification burns only its own, random nonce. `fresh` is false for a replay.
    */
-  useNonce: async (q: Queryable, tokenKey: string, nonce: string, ts: number) =>
-    // set_config(…, true) applies to the statement's own (implicit) transaction: one round trip.
-    (await q.query(
-      `with async_commit as (select set_config('synchronous_commit', 'off', true))
-       insert into oauth_nonces (token_key, nonce, ts) select $1, $2, $3 from async_commit on conflict do nothing returning 1`,
-      [tokenKey, nonce, ts])).length === 1,
+  credentialUsingNonce: async (q: Queryable, tokenKey: string, nonce: string, ts: number) =>
+    (await q.query<TokenRow & { user_row: UserRow | null; fresh: boolean }>(
+      `with async_commit as (select set_config('synchronous_commit', 'off', true)),
+            cred as (select t.*, row_to_json(u) as user_row from api_tokens t left join users u on u.id = t.user_id where t.token_key = $1),
+            used as (insert into oauth_nonces (token_key, nonce, ts) select $1, $2, $3 from async_commit
+                      where exists (select 1 from cred) on conflict do nothing returning 1)
+       select cred.*, exists (select 1 from used) as fresh from cred`, [tokenKey, nonce, ts]))[0],
   pruneNonces: (q: Queryable, olderThan: number) => q.query('delete from oauth_nonces where ts < $1', [olderThan]),
 };
 
