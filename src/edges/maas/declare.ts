@@ -2,6 +2,7 @@
  * How a MAAS API handler is declared: once, as data. Routing, parameter validation, permission checks
  * and `describe/` are all derived from these declarations (see router.ts and describe.ts).
  */
+import type { Readable } from 'node:stream';
 import type { FilePart } from './wire/multipart.ts';
 import type { Actor, ServiceContext } from '../../services/context.ts';
 import type { Args } from './args.ts';
@@ -30,7 +31,8 @@ export interface RequestInfo {
 export interface Reply {
   status?: number;
   contentType?: string;
-  body: string | Buffer;
+  /** A Readable streams (large listings: no single huge string or buffer to build and collect). */
+  body: string | Buffer | Readable;
   headers?: Record<string, string>;
 }
 

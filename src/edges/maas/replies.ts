@@ -1,4 +1,5 @@
 /** MAAS's response forms: JSON bodies, plain-text messages, and error kinds mapped to status codes. */
+import { Readable } from 'node:stream';
 import { PlinthError, type ErrorKind } from '../../domain/errors.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import type { Reply } from './declare.ts';
@@ -8,6 +9,26 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 export const jsonReply = (value: unknown, status = 200): Reply => ({ status, contentType: JSON_TYPE, body: JSON.stringify(value) });
+/** Batches of about 256 KiB for a streamed JSON array. */
+function* jsonArrayChunks(parts: readonly string[]): Generator<string> {
+  let chunk = '[';
+  for (let i = 0; i < parts.length; i++) {
+    chunk += i ? `,${parts[i]}` : parts[i];
+    if (chunk.length >= 262_144) { yield chunk; chunk = ''; }
+  }
+  yield `${chunk}]`;
+}
+
+/**
+ * A JSON array of already-serialised elements. Small arrays are one string; large ones (full machine
+ * listings run to tens of MB) are streamed in batches so no copy of the whole document is ever built.
+ */
+export function jsonArrayReply(parts: readonly string[]): Reply {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  if (total < 1_048_576) return { contentType: JSON_TYPE, body: `[${parts.join(',')}]` };
+  return { contentType: JSON_TYPE, body: Readable.from(jsonArrayChunks(parts), { objectMode: false }) };
+}
+
 export const textReply = (status: number, text: string): Reply => ({ status, contentType: TEXT_TYPE, body: text });
 
 const STATUS: Record<ErrorKind, number> = {

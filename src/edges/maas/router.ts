@@ -3,6 +3,7 @@
  * parameters → validated Args, result → MAAS's wire form. Framework-free: the HTTP server hands it a
  * plain request and writes back the Reply, so the whole edge is testable (and fuzzable) in-process.
  */
+import { Readable } from 'node:stream';
 import { PlinthError } from '../../domain/errors.ts';
 import type { Actor, ServiceContext } from '../../services/context.ts';
 import { buildArgs } from './args.ts';
@@ -138,7 +139,7 @@ function unauthorized(status: number, message: string): Reply {
 }
 
 function isReply(v: unknown): v is Reply {
-  return typeof v === 'object' && v !== null && 'body' in v && (typeof (v as Reply).body === 'string' || Buffer.isBuffer((v as Reply).body)) && Object.keys(v).every((k) => ['status', 'contentType', 'body', 'headers'].includes(k));
+  return typeof v === 'object' && v !== null && 'body' in v && (typeof (v as Reply).body === 'string' || Buffer.isBuffer((v as Reply).body) || (v as Reply).body instanceof Readable) && Object.keys(v).every((k) => ['status', 'contentType', 'body', 'headers'].includes(k));
 }
 
 function toReply(result: unknown): Reply {

@@ -1,7 +1,7 @@
 import { invalid } from '../../../domain/errors.ts';
 import { getMachine, listMachines, listMachineVersions } from '../../../services/machines/access.ts';
 import { machinesJson } from '../render/cached.ts';
-import { JSON_TYPE } from '../replies.ts';
+import { jsonArrayReply } from '../replies.ts';
 import { createMachine, type NewMachine } from '../../../services/machines/create.ts';
 import { isMacRegistered, powerParametersOf } from '../../../services/machines/queries.ts';
 import { crud, op, p, type ActionCtx, type HandlerDecl } from '../declare.ts';
@@ -38,7 +38,7 @@ export const MachinesHandler: HandlerDecl = {
   actions: [
     crud.read('List Nodes visible to the user', async ({ svc, user, args, deps }) => {
       const parts = await machinesJson(svc, deps.machineCache, await listMachineVersions(svc, user, listQuery(args)));
-      return { contentType: JSON_TYPE, body: `[${parts.join(',')}]` };
+      return jsonArrayReply(parts);
     }, LIST_PARAMS),
     crud.create('Create a new machine', async ({ svc, user, args }) => {
       const node = await createMachine(svc, user, newMachine(args));
