@@ -30,7 +30,8 @@ function scalar(raw: string): string {
 
 /** Nested block mappings with scalar leaves; sequences and other documents' content are skipped. */
 export function parseYamlMappings(text: string): Tree {
-  const trimmed = text.trim();
+  // The region writes `#cloud-config` and then JSON (which is YAML); comment lines come first.
+  const trimmed = text.replace(/^(?:[ \t]*(?:#[^\n]*)?\r?\n)+/, '').trim();
   if (trimmed.startsWith('{')) {
     try { return JSON.parse(trimmed) as Tree; } catch { /* not JSON: read it as YAML */ }
   }
@@ -62,14 +63,20 @@ function maasSection(tree: Tree): Record<string, string> {
   return Object.fromEntries(Object.entries(maas).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
-export function configFrom(files: Array<{ name: string; text: string }>): AgentConfig {
+/** datasource.MAAS merged over the files in order (later ones win), credentials or not. */
+export function datasourceFrom(files: Array<{ name: string; text: string }>): Record<string, string> {
   const merged: Record<string, string> = {};
   for (const f of files) Object.assign(merged, maasSection(parseYamlMappings(f.text)));
+  return merged;
+}
+
+export function configFrom(files: Array<{ name: string; text: string }>): AgentConfig {
+  const merged = datasourceFrom(files);
   const url = merged.metadata_url;
   if (!url) throw new Error(`No datasource.MAAS.metadata_url in ${files.map((f) => f.name).join(', ') || 'any config file'}.`);
   if (!/^https?:\/\//.test(url)) throw new Error(`metadata_url '${url}' is not an http(s) URL.`);
   for (const k of ['consumer_key', 'token_key', 'token_secret']) {
-    if (!merged[k]) throw new Error(`No datasource.MAAS.${k}: this machine has no credentials (enlistment is not run by this agent).`);
+    if (!merged[k]) throw new Error(`No datasource.MAAS.${k}: this machine has no credentials.`);
   }
   return {
     metadata_url: url.endsWith('/') ? url : `${url}/`,
@@ -78,10 +85,14 @@ export function configFrom(files: Array<{ name: string; text: string }>): AgentC
   };
 }
 
-/** From `--config FILE`, else every *.cfg under <root>/etc/cloud/cloud.cfg.d. */
-export function loadConfig(opts: { configFile?: string; rootDir?: string }): AgentConfig {
-  if (opts.configFile) return configFrom([{ name: opts.configFile, text: readFileSync(opts.configFile, 'utf8') }]);
+/** `--config FILE`, else every *.cfg under <root>/etc/cloud/cloud.cfg.d, in name order. */
+export function configFiles(opts: { configFile?: string; rootDir?: string }): Array<{ name: string; text: string }> {
+  if (opts.configFile) return [{ name: opts.configFile, text: readFileSync(opts.configFile, 'utf8') }];
   const dir = join(opts.rootDir ?? '/', 'etc/cloud/cloud.cfg.d');
   const names = readdirSync(dir).filter((n) => n.endsWith('.cfg')).sort();
-  return configFrom(names.map((n) => ({ name: join(dir, n), text: readFileSync(join(dir, n), 'utf8') })));
+  return names.map((n) => ({ name: join(dir, n), text: readFileSync(join(dir, n), 'utf8') }));
+}
+
+export function loadConfig(opts: { configFile?: string; rootDir?: string }): AgentConfig {
+  return configFrom(configFiles(opts));
 }

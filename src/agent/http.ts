@@ -32,7 +32,8 @@ export function multipart(parts: Part[]): { body: Buffer; contentType: string } 
 
 function once(cfg: AgentConfig, method: string, url: URL, body: Buffer | undefined, contentType: string | undefined, timeoutMs: number): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { Authorization: authorization(cfg), Accept: '*/*' };
+    // No token yet (enlistment): the request goes unsigned, as MAAS's anonymous handlers expect.
+    const headers: Record<string, string | number> = { Accept: '*/*', ...(cfg.token_key ? { Authorization: authorization(cfg) } : {}) };
     if (body) { headers['Content-Type'] = contentType ?? 'application/octet-stream'; headers['Content-Length'] = body.length; }
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -52,9 +53,11 @@ export class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
-export async function send(cfg: AgentConfig, policy: RetryPolicy, method: string, path: string, form?: Part[]): Promise<Reply> {
+/** `form` is sent as multipart/form-data; a `{body, contentType}` (JSON for the status webhook) as it is. */
+export async function send(cfg: AgentConfig, policy: RetryPolicy, method: string, path: string,
+  form?: Part[] | { body: Buffer; contentType: string }): Promise<Reply> {
   const url = new URL(path, cfg.metadata_url);
-  const encoded = form ? multipart(form) : undefined;
+  const encoded = form ? (Array.isArray(form) ? multipart(form) : form) : undefined;
   for (let attempt = 1; ; attempt++) {
     let why: string;
     try {

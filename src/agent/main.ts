@@ -5,15 +5,17 @@
  *
  *   plinth-agent run [--config FILE] [--root-dir DIR] [--work-dir DIR] [--dry-run]
  */
-import { run } from './commands/run.ts';
+import { dispatch } from './commands/dispatch.ts';
 import { log } from './log.ts';
 
 const USAGE = `usage: plinth-agent run [--config FILE] [--root-dir DIR] [--work-dir DIR] [--dry-run]
 
-  run         fetch this machine's scripts from the metadata service, run them and report the results
-  --config    a cloud-init config file with datasource.MAAS (default: <root>/etc/cloud/cloud.cfg.d/*.cfg)
-  --root-dir  read configuration under DIR instead of / (testing)
-  --work-dir  where scripts and their output go (default: <root>/tmp/plinth-agent)
+  run         do what this boot is for: enlist (no credentials yet, then commission), install the OS
+              (deploying), or fetch this machine's scripts, run them and report the results
+  --config    a cloud-init config file with datasource.MAAS (default: <root>/etc/cloud/cloud.cfg.d/*.cfg);
+              enlistment writes the new credentials into it (default: cloud.cfg.d/92_plinth_enlisted.cfg)
+  --root-dir  treat DIR as / for configuration, sysfs, devices and /tmp (testing)
+  --work-dir  where scripts, their output and install.log go (default: <root>/tmp/plinth-agent, <root>/tmp)
   --dry-run   run only the scripts that read the machine (facts, lshw, dmidecode, storage layout);
               report the others as not run
 `;
@@ -37,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     else { process.stderr.write(`plinth-agent: unknown option '${a}'\n${USAGE}`); return 2; }
   }
   try {
-    return await run(opts);
+    return await dispatch(opts);
   } catch (e) {
     log(`failed: ${(e as Error).message}`);
     return 1;

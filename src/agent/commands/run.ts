@@ -14,6 +14,8 @@ import { parseIndex, type ScriptEntry } from '../scripts-index.ts';
 import { readTar } from '../tar.ts';
 
 export interface RunOptions {
+  /** The credentials already in hand (enlistment just got them); else read from the cloud-init config. */
+  config?: AgentConfig;
   configFile?: string;
   rootDir?: string;
   workDir?: string;
@@ -44,7 +46,7 @@ function extract(tar: Buffer, root: string): void {
 }
 
 export async function run(opts: RunOptions): Promise<number> {
-  const cfg: AgentConfig = loadConfig(opts);
+  const cfg: AgentConfig = opts.config ?? loadConfig(opts);
   const policy = opts.retry ?? DEFAULT_RETRY;
   const signal = async (fields: Record<string, string | number | null | undefined>, files: ScriptRun['files'] = []) => {
     const parts: Part[] = [{ name: 'op', value: 'signal' }];
@@ -55,7 +57,13 @@ export async function run(opts: RunOptions): Promise<number> {
 
   log(`metadata service ${cfg.metadata_url}`);
   const reply = await send(cfg, policy, 'GET', 'latest/maas-scripts/');
-  if (reply.status === 204) { log('nothing to run'); return 0; }
+  if (reply.status === 204) {
+    // Rescue mode (and anything else with no scripts): report the environment up, as MAAS's rescue user
+    // data does; the rescue preseed has no power_state, so the machine stays on for its owner to SSH in.
+    log('nothing to run; signalling OK (the environment stays up when the preseed says so)');
+    await signal({ status: 'OK' });
+    return 0;
+  }
   const work = opts.workDir ?? join(opts.rootDir ?? '/', 'tmp/plinth-agent');
   rmSync(work, { recursive: true, force: true });
   const scriptsDir = join(work, 'scripts');

@@ -25,6 +25,8 @@ export interface InstallStep {
 export interface InstallPlan {
   system_id: string;
   hostname: string;
+  /** Ephemeral (in-memory) deploy: the disks are left alone; storage parts are empty. */
+  ephemeral: boolean;
   domain: string;
   /** Where the new root is assembled. */
   target: string;
@@ -50,21 +52,28 @@ export async function buildInstallPlan(ctx: ServiceContext, systemId: string, ba
   const node = await nodesRepo.bySystemId(q, systemId);
   if (!node || node.node_type !== 0) throw noMatch('Machine');
   if (node.status !== S.DEPLOYING) throw conflict(`Machine ${systemId} is not deploying (status is ${statusName(node.status)}).`);
-  const storage = await machineStoragePlan(ctx, systemId, { target: '/target' });
-  if (storage.errors) throw conflict(`The storage layout of ${systemId} cannot be installed: ${storage.errors.map((e) => e.message).join('; ')}`);
+  const ephemeral = node.ephemeral_deploy === true;
   const steps: InstallStep[] = [];
   const mounts: InstallPlan['mounts'] = [];
   const fstab: string[] = [];
-  for (const op of storage.plan.operations) {
-    if (op.op === 'mount') { mounts.push({ source: op.source, target: op.target, fstype: op.fstype, options: op.options }); continue; }
-    if (op.op === 'fstab') { fstab.push(`${op.spec}\t${op.mount_point}\t${op.vfstype}\t${op.options}\t${op.dump}\t${op.pass}`); continue; }
-    const commands = commandsFor(op);
-    if (commands.length) steps.push({ name: stepName(commands[0], op.op), commands });
+  let target = '/target';
+  let bootDevice: string | null = null;
+  if (!ephemeral) {
+    const storage = await machineStoragePlan(ctx, systemId, { target });
+    if (storage.errors) throw conflict(`The storage layout of ${systemId} cannot be installed: ${storage.errors.map((e) => e.message).join('; ')}`);
+    target = storage.plan.target;
+    for (const op of storage.plan.operations) {
+      if (op.op === 'mount') { mounts.push({ source: op.source, target: op.target, fstype: op.fstype, options: op.options }); continue; }
+      if (op.op === 'fstab') { fstab.push(`${op.spec}\t${op.mount_point}\t${op.vfstype}\t${op.options}\t${op.dump}\t${op.pass}`); continue; }
+      const commands = commandsFor(op);
+      if (commands.length) steps.push({ name: stepName(commands[0], op.op), commands });
+    }
+    const t = storage.tree;
+    // The layout's boot disk, else the first physical device (lowest id), as the planner assumes.
+    const physical = t.block_devices.filter((d) => !d.source).sort((a, b) => a.id - b.id);
+    const bootDisk = physical.find((d) => d.id === t.boot_disk_id) ?? physical[0] ?? null;
+    bootDevice = bootDisk ? devicePath(t, bootDisk) : null;
   }
-  const t = storage.tree;
-  // The layout's boot disk, else the first physical device (lowest id), as the planner assumes.
-  const physical = t.block_devices.filter((d) => !d.source).sort((a, b) => a.id - b.id);
-  const bootDisk = physical.find((d) => d.id === t.boot_disk_id) ?? physical[0] ?? null;
   const domain = (await q.query<{ name: string }>('select d.name from domains d where d.id = $1', [node.domain_id]))[0]?.name ?? 'maas';
   const keys = node.owner_id === null ? [] : (await q.query<{ key: string }>('select key from sshkeys where user_id = $1 order by id', [node.owner_id])).map((r) => r.key);
   const userData = (await q.query<{ data: Buffer }>('select data from node_user_data where node_id = $1', [node.id]))[0]?.data ?? null;
@@ -75,12 +84,13 @@ export async function buildInstallPlan(ctx: ServiceContext, systemId: string, ba
   return {
     system_id: node.system_id,
     hostname: node.hostname,
+    ephemeral,
     domain,
-    target: storage.plan.target,
+    target,
     storage: steps,
     mounts,
     fstab,
-    boot_device: bootDisk ? devicePath(storage.tree, bootDisk) : null,
+    boot_device: bootDevice,
     image: { osystem, series, arch: arch || 'amd64', format: 'tgz', url: `${root}/images/${deployImagePath(osystem, arch || 'amd64', series)}` },
     network: await machineNetworkConfig(q, { id: node.id, system_id: node.system_id, domain }),
     cloud_init: {
