@@ -14,7 +14,7 @@ import type { BootDecision } from '../domain/boot/types.ts';
 import type { DhcpRackService } from '../domain/network/dhcp-service.ts';
 import { RegionLink } from '../edges/rack/link/client.ts';
 import { powerExecuteHandler } from '../edges/rack/link/power-handler.ts';
-import { SECRET_PATTERN, type RackInterface } from '../edges/rack/link/protocol.ts';
+import { dhcpConfig, SECRET_PATTERN, type RackInterface } from '../edges/rack/link/protocol.ts';
 import { localInterfaces } from '../edges/rack/link/interfaces.ts';
 import { detectMissingPackages, POWER_DRIVERS } from '../edges/rack/power/registry.ts';
 import { PowerService } from '../edges/rack/power/service.ts';
@@ -79,13 +79,21 @@ export async function startRack(o: RackOptions): Promise<RunningRack> {
     onLeases: (events) => {
       const leases = events
         .filter((e) => e.type !== 'decline')
-        .map((e) => ({ ip: e.ip, mac: e.mac, action: e.type === 'renew' ? 'commit' as const : e.type as 'commit' | 'release' | 'expiry', ...(e.expiresAt ? { expires: new Date(e.expiresAt).toISOString() } : {}) }));
+        .map((e) => ({ ip: e.ip, mac: e.mac, client_key: e.clientKey, action: e.type === 'renew' ? 'commit' as const : e.type as 'commit' | 'release' | 'expiry', ...(e.expiresAt ? { expires: new Date(e.expiresAt).toISOString() } : {}) }));
       if (leases.length) link.reportLeases({ leases }).catch((err: Error) => log.warn({ err: err.message, count: leases.length }, 'lease report not delivered'));
     },
     onError: (service, err) => log.warn({ service, err: err.message }, 'rack service problem'),
   });
-  const applyDhcp = (svc: unknown) => {
-    try { services.setDhcpService(svc as DhcpRackService); } catch (err) { log.warn({ err: (err as Error).message }, 'DHCP service from the region refused'); }
+  let takenOver = '';
+  const applyDhcp = (raw: unknown) => {
+    const push = dhcpConfig.safeParse(raw);
+    if (!push.success) { log.warn({ err: push.error.message }, 'DHCP service from the region refused'); return; }
+    const gone = new Set(push.data.primary_gone);
+    const goneText = [...gone].sort().join(',');
+    if (goneText !== takenOver) log.warn({ vlans: [...gone] }, gone.size ? 'taking over DHCP as secondary: the primary rack is gone' : 'the primary racks are back; DHCP secondary on standby');
+    takenOver = goneText;
+    services.setDhcpService(push.data as unknown as DhcpRackService, gone, push.data.leases)
+      .catch((err: Error) => log.warn({ err: err.message }, 'DHCP service from the region refused'));
   };
   link.on('dhcp', applyDhcp);
   link.on('connected', ({ systemId }: { systemId: string }) => log.info({ systemId, url }, 'rack linked to its region'));

@@ -55,10 +55,10 @@ describe('region services for racks (pglite)', () => {
     assert.equal(config.subnets[0].serverAddress, '10.213.0.1');
     assert.equal(config.subnets[0].boot?.ipxeScriptUrl, 'http://10.213.0.1:5248/ipxe.cfg');
     assert.ok(config.subnets[0].boot?.files?.some((f) => f.arch === 0 && f.file === 'undionly.kpxe'));
-    // A secondary-only view serves nothing until the primary is gone.
+    // A secondary stands by (answers only renewals of its own leases) until the primary is gone.
     const asSecondary = { ...svc, vlans: svc.vlans.map((x) => ({ ...x, role: 'secondary' as const })) };
-    assert.equal(dhcpConfigFromService(asSecondary).subnets.length, 0);
-    assert.equal(dhcpConfigFromService(asSecondary, { primaryGone: new Set([vlanId]) }).subnets.length, 1);
+    assert.equal(dhcpConfigFromService(asSecondary).subnets[0].standby, true);
+    assert.equal(dhcpConfigFromService(asSecondary, { primaryGone: new Set([vlanId]) }).subnets[0].standby, false);
     await assert.rejects(dhcpServiceForRack(r.svc, 'nope'), /No RackController matches the given query/);
   });
 

@@ -3,11 +3,14 @@
  * into the configuration of the rack's DHCPv4 server (`DhcpConfig`). IPv6 subnets are left to
  * router advertisements and are not the DHCPv4 server's business.
  *
- * Failover: a rack that is secondary for a VLAN serves that VLAN's subnets only while the VLAN's
- * primary is gone (`primaryGone`); it then serves them from the shared view of leases the region
- * keeps. A rack serving nothing gets an empty configuration (it answers nobody).
+ * Failover (domain/network/dhcp-failover.ts): on a VLAN with two racks each rack allocates new
+ * addresses only from its half of every pool (`allocate`) and confirms known leases in all of it.
+ * The secondary's subnets are in `standby` — silent except for renewals of leases it granted
+ * itself — unless the region says the VLAN's primary is gone (`primaryGone`); then it serves them
+ * fully, still from its own half. A rack serving nothing gets an empty configuration.
  */
 import type { DhcpRackService, DhcpSubnetService, DhcpVlanService } from '../../domain/network/dhcp-service.ts';
+import { splitPools } from '../../domain/network/dhcp-failover.ts';
 import type { BootConfig, BootFileConfig, DhcpConfig, SubnetConfig } from './dhcp/index.ts';
 
 export interface ServiceConfigOptions {
@@ -26,7 +29,8 @@ function boot(s: DhcpSubnetService): BootConfig {
   return { enabled: true, files, ...(ipxeScriptUrl ? { ipxeScriptUrl } : {}) };
 }
 
-function subnet(s: DhcpSubnetService, serverAddress: string, leaseTime: number): SubnetConfig {
+function subnet(s: DhcpSubnetService, serverAddress: string, leaseTime: number, vlan: DhcpVlanService, o: ServiceConfigOptions): SubnetConfig {
+  const failover = vlan.peer !== null || vlan.role === 'secondary' ? { allocate: splitPools(s.pools, vlan.role), standby: vlan.role === 'secondary' && !(o.primaryGone?.has(vlan.vlan_id) ?? false) } : {};
   return {
     cidr: s.cidr,
     serverAddress,
@@ -39,22 +43,20 @@ function subnet(s: DhcpSubnetService, serverAddress: string, leaseTime: number):
     mtu: s.mtu,
     leaseTime,
     pools: s.pools,
+    ...failover,
     reservations: s.hosts.map((h) => ({ mac: h.mac, ip: h.ip, hostname: h.hostname })),
     nextServer: s.next_server ?? serverAddress,
     boot: boot(s),
   };
 }
 
-const serves = (v: DhcpVlanService, o: ServiceConfigOptions) => v.role === 'primary' || (o.primaryGone?.has(v.vlan_id) ?? false);
-
 export function dhcpConfigFromService(svc: DhcpRackService, o: ServiceConfigOptions = {}): DhcpConfig {
   const subnets: SubnetConfig[] = [];
   for (const vlan of svc.vlans) {
-    if (!serves(vlan, o)) continue;
     for (const s of vlan.subnets) {
       // Without an IPv4 address of its own there, the rack cannot be the server identifier.
       if (s.ip_version !== 4 || !s.next_server) continue;
-      subnets.push(subnet(s, s.next_server, svc.lease_seconds.default));
+      subnets.push(subnet(s, s.next_server, svc.lease_seconds.default, vlan, o));
     }
   }
   return { role: 'primary', subnets };

@@ -3,11 +3,14 @@
  * service), TFTP and HTTP boot (configurations decided by the region through `decide`, images from
  * the local cache directory). Each service starts on its own; one that cannot (port taken, no
  * permission) is reported `degraded` with the reason while the others serve. Leases persist in the
- * rack's data directory and are forwarded through `onLeases` in batches.
+ * rack's data directory and are forwarded through `onLeases` in batches; leases of a failover peer
+ * that the region pushes are loaded into the same store (dhcp-lease-seed.ts).
  */
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { DhcpRackService } from '../../domain/network/dhcp-service.ts';
+import type { DhcpKnownLease } from '../../domain/network/dhcp-failover.ts';
+import { learnLeases } from './dhcp-lease-seed.ts';
 import { cidrContains, parseCidr, parseIp } from './dhcp/ipv4.ts';
 import { DhcpServer, FileLeaseStore, type DhcpConfig, type LeaseEvent, type ListenOptions } from './dhcp/index.ts';
 import { TftpServer } from './tftp/index.ts';
@@ -50,6 +53,8 @@ export class RackServices {
   private pending: LeaseEvent[] = [];
   private flushTimer?: NodeJS.Timeout;
   private leases?: FileLeaseStore;
+  /** The last service and peer leases, to load once the lease store is open. */
+  private learn?: { svc: DhcpRackService; leases: readonly DhcpKnownLease[] };
 
   constructor(private readonly o: RackServicesOptions) {}
 
@@ -90,6 +95,7 @@ export class RackServices {
     if (on('dhcp')) {
       await this.attempt('dhcp', async () => {
         this.leases = await FileLeaseStore.open(join(this.o.dataDir, 'dhcp-leases.jsonl'));
+        if (this.learn) await learnLeases(this.leases, this.learn.svc, this.learn.leases, Date.now());
         this.dhcp = new DhcpServer({
           config: this.config, store: this.leases,
           onEvent: (e) => this.lease(e),
@@ -101,10 +107,16 @@ export class RackServices {
     this.o.onStatus?.(this.status);
   }
 
-  /** Applies the region's DHCP service (or a cached copy of it). */
-  setDhcpService(svc: DhcpRackService, primaryGone?: ReadonlySet<number>): void {
+  /**
+   * Applies the region's DHCP service (or a cached copy of it): `primaryGone` names the VLANs this
+   * rack takes over as secondary, `leases` are the failover VLANs' leases to recognise. Resolves
+   * once those leases are in the store (the configuration applies at once).
+   */
+  async setDhcpService(svc: DhcpRackService, primaryGone?: ReadonlySet<number>, leases: readonly DhcpKnownLease[] = []): Promise<void> {
     this.config = dhcpConfigFromService(svc, { primaryGone });
     this.dhcp?.updateConfig(this.config);
+    this.learn = { svc, leases };
+    if (this.leases && leases.length) await learnLeases(this.leases, svc, leases, Date.now());
   }
 
   private async attempt(name: ServiceName, fn: () => Promise<void>): Promise<void> {

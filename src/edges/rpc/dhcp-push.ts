@@ -9,10 +9,16 @@
  * processes. Deriving and comparing catches every cause, on every region, with no write path to
  * forget; the cost is a handful of queries per rack per interval. `nudge()` lets a caller that knows
  * it changed something push without waiting.
+ *
+ * Failover: what is pushed includes whether each VLAN's primary is live and the VLAN's leases
+ * (services/racks/dhcp-push.ts), so a rack linking or unlinking triggers a pass for every rack —
+ * that is how a secondary learns at once that its primary is gone, or back.
  */
 import type { DhcpRackService } from '../../domain/network/dhcp-service.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import { dhcpFingerprint, dhcpServiceForRack } from '../../services/racks/dhcp.ts';
+import { dhcpFingerprint } from '../../services/racks/dhcp.ts';
+import { dhcpPushForRack } from '../../services/racks/dhcp-push.ts';
+import { pruneLeases } from '../../services/racks/lease-view.ts';
 import type { RackRegistry } from './registry.ts';
 
 export interface DhcpPusherOptions {
@@ -26,11 +32,15 @@ export class DhcpPusher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly serviceFor: NonNullable<DhcpPusherOptions['serviceFor']>;
-  private readonly onConnected = (sid: string) => { this.sent.delete(sid); void this.pushTo(sid); };
-  private readonly onDisconnected = (sid: string) => { this.sent.delete(sid); };
+  private again: Promise<void> | undefined;
+  private prunedAt = 0;
+  private stopped = false;
+  private readonly onConnected = (sid: string) => { this.sent.delete(sid); void this.pushTo(sid).then(() => this.nudge()); };
+  // The link's end is written to the store (rack_status) just after this event: pass a moment later.
+  private readonly onDisconnected = (sid: string) => { this.sent.delete(sid); setTimeout(() => { void this.nudge(); }, 250).unref(); };
 
   constructor(private readonly svc: ServiceContext, private readonly registry: RackRegistry, private readonly o: DhcpPusherOptions = {}) {
-    this.serviceFor = o.serviceFor ?? ((ctx, sid) => dhcpServiceForRack(ctx, sid));
+    this.serviceFor = o.serviceFor ?? ((ctx, sid) => dhcpPushForRack(ctx, sid));
   }
 
   start(): this {
@@ -42,20 +52,31 @@ export class DhcpPusher {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.registry.off('connected', this.onConnected);
     this.registry.off('disconnected', this.onDisconnected);
     await this.running;
   }
 
-  /** Checks every connected rack now (one pass at a time). */
+  /** Checks every connected rack now (one pass at a time; a nudge during a pass gets one more pass after it). */
   nudge(): Promise<void> {
-    if (this.running) return this.running;
-    const pass = (async () => { for (const r of this.registry.list()) await this.pushTo(r.systemId); })();
+    if (this.stopped) return Promise.resolve();
+    if (this.running) return (this.again ??= this.running.then(() => { this.again = undefined; return this.nudge(); }));
+    const pass = (async () => {
+      await this.prune();
+      for (const r of this.registry.list()) await this.pushTo(r.systemId);
+    })();
     // Cleared once settled (never synchronously inside the pass, which may have nothing to await).
     this.running = pass.finally(() => { if (this.running === guarded) this.running = undefined; });
     const guarded = this.running;
     return guarded;
+  }
+
+  private async prune(): Promise<void> {
+    if (Date.now() - this.prunedAt < 60_000) return;
+    this.prunedAt = Date.now();
+    try { await pruneLeases(this.svc.db, this.svc.now()); } catch (err) { this.svc.log.warn({ err: (err as Error).message }, 'could not prune old DHCP leases'); }
   }
 
   private async pushTo(systemId: string): Promise<void> {

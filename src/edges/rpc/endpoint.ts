@@ -21,6 +21,7 @@ import { registerRack } from '../../services/racks/register.ts';
 import { ensureRackSecret, getRackSecret } from '../../services/racks/secret.ts';
 import { forgetRegionLinks, rackDisconnected, rackSeen, recordServices } from '../../services/racks/status.ts';
 import { recordLeases } from '../../services/racks/leases.ts';
+import { rememberLeases } from '../../services/racks/lease-view.ts';
 import { LinkCallError, LinkPeer } from '../rack/link/peer.ts';
 import {
   authFrame, bootRequest, CLOSE, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_FRAME_BYTES, digest, digestMatches, helloParams, leasesReport,
@@ -139,9 +140,10 @@ export async function attachRackEndpoint(o: RackEndpointOptions): Promise<RackEn
       await recordServices(svc, sid, p.data);
       return { ok: true };
     }));
-    peer.handle('leases.report', registered(async (_sid, raw) => {
+    peer.handle('leases.report', registered(async (sid, raw) => {
       const p = leasesReport.safeParse(raw);
       if (!p.success) throw badParams('leases.report');
+      await rememberLeases(svc, sid, p.data.leases);
       return recordLeases(svc, p.data.leases);
     }));
     peer.once('close', (code: number, reason: string) => {
@@ -157,7 +159,12 @@ export async function attachRackEndpoint(o: RackEndpointOptions): Promise<RackEn
       const current = await getRackSecret(svc.db);
       if (current && current !== secret) secret = current;
       registry.dropAll(CLOSE.secretRotated, 'the shared secret was rotated', (r) => r.secret !== secret);
-      for (const r of registry.list()) await rackSeen(svc, r.systemId, region);
+      for (const r of registry.list()) {
+        await rackSeen(svc, r.systemId, region);
+        // A link that closed while its heartbeat was being written must not be left looking live
+        // (the disconnect's own write may have landed first): failover keys on it.
+        if (!registry.get(r.systemId)) await rackDisconnected(svc, r.systemId, region);
+      }
     } catch (err) {
       svc.log.warn({ err: (err as Error).message }, 'rack link bookkeeping failed');
     }

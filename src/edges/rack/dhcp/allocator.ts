@@ -5,6 +5,10 @@
  *   3. the address the client asks for (option 50), if it is free and in a pool;
  *   4. the lowest free address in the pools (no ping check: it costs seconds per lease).
  *
+ * Failover: with `allocate` set (config.ts), steps 3 and 4 — new addresses — stay inside that part
+ * of the pools; an address elsewhere in the pools is offered or granted only to a client this
+ * server knows holds it now (`canOffer`). Confirming an existing binding uses the whole pools.
+ *
  * An address is free when no record holds it, or its record is `free`, or its offer/lease has
  * run out, or it belongs to the asking client; a `declined` address stays out of use (for every
  * client) until its quarantine ends. Pool scans remember where the last free address was, per
@@ -59,6 +63,20 @@ export class Allocator {
     return isAvailable(this.store.get(ip), client.clientKey, now);
   }
 
+  /**
+   * `canAssign`, and the address is the client's reservation, or in the part of the pools this
+   * server allocates from, or held by this client now (bound or offered, unexpired) as far as this
+   * server knows — never an address of the failover peer's half that the client merely asks for.
+   */
+  canOffer(subnet: Subnet, ip: string, client: ClientIdentity, now: number): boolean {
+    if (!this.canAssign(subnet, ip, client, now)) return false;
+    if (subnet.reservedIps.get(ip) === client.mac) return true;
+    const n = parseIp(ip)!;
+    if (subnet.allocPools.some(([lo, hi]) => n >= lo && n <= hi)) return true;
+    const held = this.store.get(ip);
+    return held !== undefined && held.clientKey === client.clientKey && (held.state === 'bound' || held.state === 'offered') && held.expiresAt > now;
+  }
+
   /** The address to OFFER, or undefined when the subnet has none left for this client. */
   chooseOffer(subnet: Subnet, client: ClientIdentity, requestedIp: string | undefined, now: number): string | undefined {
     const reservation = subnet.reservationsByMac.get(client.mac);
@@ -67,19 +85,19 @@ export class Allocator {
       .filter((l) => l.subnet === subnet.key && l.state !== 'declined')
       .sort((a, b) => rank(a) - rank(b) || b.updatedAt - a.updatedAt);
     for (const lease of previous) {
-      if (this.canAssign(subnet, lease.ip, client, now)) return lease.ip;
+      if (this.canOffer(subnet, lease.ip, client, now)) return lease.ip;
     }
-    if (requestedIp !== undefined && this.canAssign(subnet, requestedIp, client, now)) return requestedIp;
+    if (requestedIp !== undefined && this.canOffer(subnet, requestedIp, client, now)) return requestedIp;
     return this.lowestFree(subnet, client, now);
   }
 
   private lowestFree(subnet: Subnet, client: ClientIdentity, now: number): string | undefined {
     let hint = this.hints.get(subnet.key);
     if (!hint || hint.generation !== this.store.generation) {
-      hint = { generation: this.store.generation, pool: 0, next: subnet.pools[0]?.[0] ?? 0 };
+      hint = { generation: this.store.generation, pool: 0, next: subnet.allocPools[0]?.[0] ?? 0 };
     }
-    for (let p = hint.pool; p < subnet.pools.length; p += 1) {
-      const [lo, hi] = subnet.pools[p];
+    for (let p = hint.pool; p < subnet.allocPools.length; p += 1) {
+      const [lo, hi] = subnet.allocPools[p];
       for (let n = p === hint.pool ? Math.max(hint.next, lo) : lo; n <= hi; n += 1) {
         if (subnet.excluded.has(n)) continue;
         const ip = intToIp(n);
@@ -89,7 +107,7 @@ export class Allocator {
         return ip;
       }
     }
-    this.hints.set(subnet.key, { generation: this.store.generation, pool: subnet.pools.length, next: 0 });
+    this.hints.set(subnet.key, { generation: this.store.generation, pool: subnet.allocPools.length, next: 0 });
     return undefined;
   }
 }

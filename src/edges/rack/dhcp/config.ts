@@ -53,6 +53,17 @@ export interface SubnetConfig {
   leaseTime?: number;
   /** Dynamic ranges, inclusive. A subnet without pools serves only reservations. */
   pools: PoolConfig[];
+  /**
+   * Failover split: the part of `pools` this server picks NEW addresses from (default: all of
+   * `pools`). Other pool addresses are only confirmed to a client this server knows holds them, so
+   * two servers with disjoint `allocate` ranges never hand out one address twice.
+   */
+  allocate?: PoolConfig[];
+  /**
+   * Failover secondary while its primary is alive: answer only renewals (and releases) of leases
+   * this server granted itself, and stay silent for everything else.
+   */
+  standby?: boolean;
   reservations?: ReservationConfig[];
   /** siaddr: the boot (TFTP/HTTP) server; default `serverAddress`. */
   nextServer?: string;
@@ -97,8 +108,11 @@ export interface Subnet {
   nextServer: string;
   attached: boolean;
   leaseTime: number;
-  /** Inclusive [start, end] ranges as numbers, within the host range, in config order. */
+  /** Inclusive [start, end] ranges as numbers, within the host range, sorted. */
   pools: Array<readonly [number, number]>;
+  /** The part of `pools` new addresses come from (all of it unless `allocate` narrows it). */
+  allocPools: Array<readonly [number, number]>;
+  standby: boolean;
   reservationsByMac: Map<string, Reservation>;
   reservedIps: Map<string, string>;
   /** Addresses never handed out from pools (server, router, next-server, DNS/NTP on the subnet). */
@@ -160,6 +174,19 @@ function compileSubnet(sc: SubnetConfig, problems: string[]): Subnet | null {
     if (Math.max(start, hostLow) <= Math.min(end, hostHigh)) pools.push([Math.max(start, hostLow), Math.min(end, hostHigh)]);
   }
   pools.sort((a, b) => a[0] - b[0]);
+  let allocPools = pools;
+  if (sc.allocate !== undefined) {
+    if (!Array.isArray(sc.allocate)) problems.push(`${where}: allocate must be a list`);
+    allocPools = [];
+    for (const a of Array.isArray(sc.allocate) ? sc.allocate : []) {
+      const start = inside('allocate start', a.start);
+      const end = inside('allocate end', a.end);
+      if (start === null || end === null) continue;
+      // Only the overlap with the pools: `allocate` narrows, it never adds addresses.
+      for (const [lo, hi] of pools) if (Math.max(start, lo) <= Math.min(end, hi)) allocPools.push([Math.max(start, lo), Math.min(end, hi)]);
+    }
+    allocPools.sort((a, b) => a[0] - b[0]);
+  }
   const reservationsByMac = new Map<string, Reservation>();
   const reservedIps = new Map<string, string>();
   for (const r of sc.reservations ?? []) {
@@ -202,6 +229,8 @@ function compileSubnet(sc: SubnetConfig, problems: string[]): Subnet | null {
     attached: sc.attached ?? cidrContains(cidr, server),
     leaseTime,
     pools,
+    allocPools,
+    standby: sc.standby === true,
     reservationsByMac,
     reservedIps,
     excluded,

@@ -19,6 +19,8 @@ export interface LeaseEvent {
   mac: string;
   /** Subnet key (CIDR). */
   subnet: string;
+  /** The server's key for the client (option 61 or hardware address): what a failover peer matches on. */
+  clientKey: string;
   /** When it happened, ms since the epoch. */
   at: number;
   /** For commit/renew: end of the lease (ms since the epoch) and its length in seconds. */
@@ -36,7 +38,7 @@ export interface LeaseEvent {
 }
 
 export function eventFromRequest(type: LeaseEventType, lease: Lease, req: DhcpRequest, at: number, leaseTime?: number): LeaseEvent {
-  const event: LeaseEvent = { type, ip: lease.ip, mac: req.mac, subnet: lease.subnet, at };
+  const event: LeaseEvent = { type, ip: lease.ip, mac: req.mac, subnet: lease.subnet, clientKey: lease.clientKey, at };
   if (leaseTime !== undefined) { event.leaseTime = leaseTime; event.expiresAt = lease.expiresAt; }
   if (req.clientId !== undefined) event.clientId = req.clientId;
   const hostname = req.hostname ?? lease.hostname;
@@ -52,7 +54,7 @@ export function eventFromRequest(type: LeaseEventType, lease: Lease, req: DhcpRe
 }
 
 export function eventFromLease(type: LeaseEventType, lease: Lease, at: number): LeaseEvent {
-  const event: LeaseEvent = { type, ip: lease.ip, mac: lease.mac, subnet: lease.subnet, at };
+  const event: LeaseEvent = { type, ip: lease.ip, mac: lease.mac, subnet: lease.subnet, clientKey: lease.clientKey, at };
   if (lease.hostname !== undefined) event.hostname = lease.hostname;
   return event;
 }

@@ -92,6 +92,7 @@ export async function handleRequest(deps: HandlerDeps, req: DhcpRequest): Promis
   // A relayed request is ours only if the relay sits on a served subnet; this also guarantees
   // that replies go only to relays on our own networks, whatever else the packet claims.
   if (req.relay !== undefined && !subnetFor(deps.config, req.relay)) return silent('relay is not on a served subnet');
+  if (standbyQuiet(deps, req)) return silent('failover standby: the primary serves this subnet');
   switch (req.messageType) {
     case MessageType.DISCOVER: return discover(deps, req);
     case MessageType.REQUEST: return request(deps, req);
@@ -100,6 +101,19 @@ export async function handleRequest(deps: HandlerDeps, req: DhcpRequest): Promis
     case MessageType.INFORM: return inform(deps, req);
     default: return silent('not a client message');
   }
+}
+
+/**
+ * A standby subnet (failover secondary, primary alive) answers only a client renewing or releasing
+ * a lease this server granted itself — bound, unexpired, not merely learned from the peer — so
+ * clients it served during a takeover keep their addresses without a rebind once the primary is back.
+ */
+function standbyQuiet(deps: HandlerDeps, req: DhcpRequest): boolean {
+  const subnet = req.ciaddr !== undefined ? subnetFor(deps.config, req.ciaddr) : segmentSubnet(deps, req);
+  if (!subnet?.standby) return false;
+  if (req.ciaddr === undefined || (req.messageType !== MessageType.REQUEST && req.messageType !== MessageType.RELEASE)) return true;
+  const r = deps.store.get(req.ciaddr);
+  return !(r && r.clientKey === req.clientKey && r.state === 'bound' && r.expiresAt > deps.now() && !r.learned);
 }
 
 async function discover(deps: HandlerDeps, req: DhcpRequest): Promise<Outcome> {
@@ -155,7 +169,7 @@ async function request(deps: HandlerDeps, req: DhcpRequest): Promise<Outcome> {
       return silent('client selected another server');
     }
     if (req.requestedIp === undefined) return silent('SELECTING request without a requested address');
-    if (!deps.allocator.canAssign(subnet, req.requestedIp, req, now)) return nak(req, subnet, 'requested address is not available');
+    if (!deps.allocator.canOffer(subnet, req.requestedIp, req, now)) return nak(req, subnet, 'requested address is not available');
     return bind(deps, req, subnet, req.requestedIp, now);
   }
   if (req.ciaddr !== undefined) {
@@ -184,7 +198,10 @@ function confirm(deps: HandlerDeps, req: DhcpRequest, subnet: Subnet, ip: string
   const record = deps.store.get(ip);
   const ours = record !== undefined && record.clientKey === req.clientKey && record.state !== 'declined';
   if (ours || known) {
-    if (deps.allocator.canAssign(subnet, ip, req, now)) return bind(deps, req, subnet, ip, now);
+    if (deps.allocator.canOffer(subnet, ip, req, now)) return bind(deps, req, subnet, ip, now);
+    // The failover peer's half, and our knowledge of the client's lease there has lapsed: the peer
+    // may know better (it may have renewed it), so neither grant nor refuse.
+    if (deps.allocator.canAssign(subnet, ip, req, now)) return silent("lapsed lease in the failover peer's half");
     return nak(req, subnet, 'address is no longer available');
   }
   if (record && !isAvailable(record, req.clientKey, now)) return nak(req, subnet, 'address belongs to another client');

@@ -30,6 +30,8 @@ export interface Lease {
   expiresAt: number;
   hostname?: string;
   updatedAt: number;
+  /** Known from the failover peer (through the region), not granted by this server. */
+  learned?: boolean;
 }
 
 export interface LeaseStore {

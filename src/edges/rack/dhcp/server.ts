@@ -219,7 +219,8 @@ export class DhcpServer {
       if (lease.state === 'bound') {
         const freed = { ...lease, state: 'free' as const, expiresAt: now, updatedAt: now };
         writes.push(this.store.put(freed));
-        this.emit(eventFromLease('expiry', freed, now));
+        // A lease learned from the failover peer is the peer's to report.
+        if (!lease.learned) this.emit(eventFromLease('expiry', freed, now));
       } else if (lease.state === 'offered' || lease.state === 'declined') {
         writes.push(this.store.remove(lease.ip));
       }

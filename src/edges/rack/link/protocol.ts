@@ -127,6 +127,8 @@ export const leasesReport = z.object({
     /** 'commit' (handed out or renewed), 'release' or 'expiry'. */
     action: z.enum(['commit', 'release', 'expiry']),
     expires: z.string().max(64).optional(),
+    /** The DHCP server's client key (option 61 or hardware address), for the failover peer. */
+    client_key: z.string().max(600).optional(),
   }).strict()).max(10_000),
 }).strict();
 export type LeasesReport = z.infer<typeof leasesReport>;
@@ -141,5 +143,18 @@ export const powerExecuteParams = z.object({
 export type PowerExecuteParams = z.infer<typeof powerExecuteParams>;
 export const powerExecuteResult = z.object({ state: z.enum(['on', 'off', 'unknown', 'error']), note: z.string().optional() });
 
-/** The DHCP service pushed to a rack (a DhcpRackService; its parts are checked by the DHCP server). */
-export const dhcpConfig = z.object({ rack: z.string(), vlans: z.array(z.unknown()) }).passthrough();
+/** A lease the region pushes to a failover rack (DhcpKnownLease). */
+export const knownLease = z.object({
+  subnet_id: z.number().int(), ip: z.string().max(64), mac: z.string().max(32), client_key: z.string().max(600).nullable(),
+  expires: z.string().max(64), rack: z.string().max(32).nullable(), updated: z.string().max(64),
+}).strict();
+
+/**
+ * The DHCP service pushed to a rack (a DhcpRackPush: a DhcpRackService, whose parts the DHCP server
+ * checks, plus the VLANs whose primary is gone and the failover VLANs' active leases).
+ */
+export const dhcpConfig = z.object({
+  rack: z.string(), vlans: z.array(z.unknown()),
+  primary_gone: z.array(z.number().int()).max(4096).default([]),
+  leases: z.array(knownLease).max(200_000).default([]),
+}).passthrough();
