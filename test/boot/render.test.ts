@@ -44,10 +44,10 @@ describe('what the scripts must contain', () => {
     assert.match(render('ipxe', { ...local, firmware: 'bios' }), /\nsanboot --no-describe --drive 0x80\n$/);
     assert.match(render('ipxe', { ...local, firmware: 'uefi' }), /\nexit 1\n$/);
   });
-  test('BOOTIF comes before the -- separator; extra options after it', () => {
+  test('BOOTIF comes before the --- separator; extra options after it', () => {
     const d: EphemeralDecision = { ...ephemeralBase, extraOpts: 'console=ttyS0' };
-    assert.match(render('ipxe', d), /BOOTIF=01-\$\{mac:hexhyp\} -- console=ttyS0\n/);
-    assert.match(render('grub', d), /BOOTIF=01-\$\{net_default_mac\} -- console=ttyS0\n/);
+    assert.match(render('ipxe', d), /BOOTIF=01-\$\{mac:hexhyp\} --- console=ttyS0\n/);
+    assert.match(render('grub', d), /BOOTIF=01-\$\{net_default_mac\} --- console=ttyS0\n/);
   });
   test('the kernel command line carries the spec\'s pieces', () => {
     const text = kernelCommandLineText(ephemeralBase);

@@ -34,6 +34,17 @@ export function hasInBandBmc(root: string): boolean {
   try { return readdirSync(cls).length > 0; } catch { return false; }
 }
 
+/**
+ * The in-band IPMI drivers are not loaded on their own in every environment (udev only loads
+ * ipmi_si when firmware tables announce the BMC, and never ipmi_devintf, which makes /dev/ipmi0):
+ * load them as MAAS's enlistment does. Failures are fine — then there is no BMC to find.
+ */
+export function loadIpmiDrivers(): void {
+  for (const mod of ['ipmi_msghandler', 'ipmi_devintf', 'ipmi_si']) spawnSync('modprobe', [mod], { timeout: 30_000 });
+  // ipmi_si probes the interface asynchronously; give the device node a moment to appear.
+  spawnSync('udevadm', ['settle', '--timeout=10'], { timeout: 15_000 });
+}
+
 /** The `IP Address` of `ipmitool lan print <ch>`; null when unset (0.0.0.0) or missing. */
 export function parseLanAddress(out: string): string | null {
   const m = /^IP Address\s*:\s*(\S+)\s*$/m.exec(out);
@@ -91,7 +102,9 @@ const ipmitool: Ipmitool = (args) => {
  * Finds the BMC's LAN address and sets up the maas user. Null (with the reason logged) when there is
  * no in-band BMC or any step fails: the machine then enlists without power settings, as in MAAS.
  */
-export function detectBmc(root: string, run: Ipmitool = ipmitool): BmcCredentials | null {
+export function detectBmc(root: string, run: Ipmitool = ipmitool, loadDrivers: () => void = loadIpmiDrivers): BmcCredentials | null {
+  // Only on the machine itself (root '/'), never for a test's sysfs tree.
+  if (!hasInBandBmc(root) && root === '/') loadDrivers();
   if (!hasInBandBmc(root)) { log('no in-band BMC (no /dev/ipmi0 or /sys/class/ipmi): enlisting without power settings'); return null; }
   let channel = 0; let address: string | null = null;
   for (const ch of CHANNELS) {

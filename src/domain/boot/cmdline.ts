@@ -1,12 +1,13 @@
 /**
  * The ephemeral environment's kernel command line (maas-api-spec.md §6.2), as tokens, so each
- * bootloader can quote them its own way. The kernel part ends before `--`; `extra` (options from
- * tags and the global kernel_opts) follows the `--` separator, where the installer picks them up to
- * keep them on the deployed system.
+ * bootloader can quote them its own way. The kernel part ends before `---`; `extra` (options from
+ * tags and the global kernel_opts) follows the `---` separator (curtin's and Debian's marker for
+ * options to keep on the installed system). Not `--`: the kernel hands everything after `--` to init,
+ * so `console=` and other kernel options there would be ignored.
  *
  *   nomodeset ro root=squash:http://<server>/images/<squashfs> ip=::::<hostname>:BOOTIF ip6=off
  *   overlayroot=tmpfs overlayroot_cfgdisk=disabled cc:{'datasource_list': ['MAAS']}end_cc
- *   cloud-config-url=<preseed> log_host=<host> log_port=<port> [-- <extra>]
+ *   cloud-config-url=<preseed> log_host=<host> log_port=<port> [--- <extra>]
  *
  * `cc:…end_cc` is cloud-init's kernel-command-line cloud-config: it pins the MAAS datasource so the
  * ephemeral environment does not probe for others. `ip=::::<hostname>:BOOTIF` is the kernel's
@@ -51,5 +52,5 @@ export function kernelCommandLine(d: EphemeralDecision): KernelCommandLine {
 /** The whole command line as one string (without the bootloader's BOOTIF). */
 export function kernelCommandLineText(d: EphemeralDecision): string {
   const { kernel, extra } = kernelCommandLine(d);
-  return [...kernel, ...(extra.length > 0 ? ['--', ...extra] : [])].join(' ');
+  return [...kernel, ...(extra.length > 0 ? ['---', ...extra] : [])].join(' ');
 }

@@ -56,12 +56,13 @@ async function nodeByMac(q: Queryable, mac: string): Promise<NodeRow | null> {
   return rows[0] ?? null;
 }
 
+/** MAAS's rule: the first (by name) of the machine's tags with kernel_opts replaces the global kernel_opts. */
 async function kernelOptions(q: Queryable, nodeId: number | null): Promise<string> {
-  const global = (await getConfig(q, 'kernel_opts')) as string | null;
-  const tagOpts = nodeId === null ? [] : (await q.query<{ kernel_opts: string }>(
+  const tag = nodeId === null ? undefined : (await q.query<{ kernel_opts: string }>(
     `select t.kernel_opts from node_tags nt join tags t on t.id = nt.tag_id
-      where nt.node_id = $1 and t.kernel_opts <> '' order by t.name`, [nodeId])).map((r) => r.kernel_opts);
-  return [...splitOptions(global ?? ''), ...tagOpts.flatMap(splitOptions)].join(' ');
+      where nt.node_id = $1 and t.kernel_opts <> '' order by t.name limit 1`, [nodeId]))[0];
+  const chosen = tag?.kernel_opts ?? ((await getConfig(q, 'kernel_opts')) as string | null) ?? '';
+  return splitOptions(chosen).join(' ');
 }
 
 const hostForUrl = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);

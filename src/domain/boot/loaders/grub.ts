@@ -37,7 +37,7 @@ function grubUrl(d: EphemeralDecision, path: string): string {
 
 export function grubEphemeral(d: EphemeralDecision, doing: string): string {
   const { kernel, extra } = kernelCommandLine(d);
-  const args = [...kernel.map(grubQuote), 'BOOTIF=01-${net_default_mac}', ...(extra.length > 0 ? ['--', ...extra.map(grubQuote)] : [])];
+  const args = [...kernel.map(grubQuote), 'BOOTIF=01-${net_default_mac}', ...(extra.length > 0 ? ['---', ...extra.map(grubQuote)] : [])];
   return lines(
     `# Plinth boot configuration: ${d.purpose}`,
     ...GRUB_HEADER,

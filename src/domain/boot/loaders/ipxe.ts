@@ -30,7 +30,7 @@ export function ipxePreloader(server: BootServer): string {
  */
 export function ipxeEphemeral(d: EphemeralDecision, doing: string): string {
   const { kernel, extra } = kernelCommandLine(d);
-  const args = [`initrd=${basename(d.image.initrd)}`, ...kernel, 'BOOTIF=01-${mac:hexhyp}', ...(extra.length > 0 ? ['--', ...extra] : [])];
+  const args = [`initrd=${basename(d.image.initrd)}`, ...kernel, 'BOOTIF=01-${mac:hexhyp}', ...(extra.length > 0 ? ['---', ...extra] : [])];
   return lines(
     IPXE_SIGNATURE,
     `# Plinth boot configuration: ${d.purpose}`,

@@ -30,10 +30,10 @@ parse_cmdline() {
 	after_dashes=''
 	for tok in $1; do
 		# The bootloader appends BOOTIF after everything, extra options included; other options past
-		# `--` are for the installed system.
+		# `---` (or `--`) are for the installed system.
 		case "$tok" in
 		BOOTIF=*) BOOTIF_MAC=$(bootif_mac "${tok#BOOTIF=}"); continue ;;
-		--) after_dashes=1; continue ;;
+		--|---) after_dashes=1; continue ;;
 		esac
 		[ -z "$after_dashes" ] || continue
 		case "$tok" in
