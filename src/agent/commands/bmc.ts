@@ -109,7 +109,8 @@ export function detectBmc(root: string, run: Ipmitool = ipmitool, loadDrivers: (
   let channel = 0; let address: string | null = null;
   for (const ch of CHANNELS) {
     const r = run(['lan', 'print', String(ch)]);
-    address = r.ok ? parseLanAddress(r.out) : null;
+    // ipmitool exits non-zero when a later parameter is unsupported (many BMCs, the lab's): the address line still counts.
+    address = parseLanAddress(r.out);
     if (address) { channel = ch; break; }
   }
   if (!address) { log('BMC: no LAN channel has an IP address; enlisting without power settings'); return null; }

@@ -25,7 +25,7 @@ export function chassisCommand(m: Pick<MachineSpec, 'dir'>): string {
 }
 
 /** ipmi_sim's LAN configuration (see ipmi_lan(5)). */
-export function lanConf(m: MachineSpec, chassis: string): string {
+export function lanConf(m: MachineSpec, chassis: string, lanConfigProgram?: string): string {
   const guid = m.uuid.replace(/-/g, '');
   return [
     `# ipmi_sim configuration of lab machine ${m.name} (written by plinth lab; see ipmi_lan(5))`,
@@ -39,6 +39,7 @@ export function lanConf(m: MachineSpec, chassis: string): string {
     '  allowed_auths_operator md2 md5 straight',
     '  allowed_auths_admin md2 md5 straight',
     `  guid ${guid}`,
+    ...(lanConfigProgram ? [`  lan_config_program "${lanConfigProgram}"`] : []),
     'endlan',
     `chassis_control "${chassis}"`,
     `serial 15 127.0.0.1 ${m.bmc.serialPort} codec VM`,
@@ -60,11 +61,37 @@ async function listening(ns: string, address: string): Promise<boolean> {
   return r.stdout.split('\n').some((l) => l.includes(`${address}:623`));
 }
 
+/**
+ * ipmi_sim asks its `lan_config_program` for the LAN parameters a real BMC reports (`<program> get
+ * ip_addr mac_addr …`, answered as `name:value` lines). Without it `ipmitool lan print` shows no IP
+ * address, and a machine's enlistment cannot tell its BMC's address (MAAS reads it in-band).
+ */
+export function lanConfigScript(m: MachineSpec): string {
+  return [
+    '#!/bin/sh',
+    `# LAN parameters of lab machine ${m.name}'s BMC, for ipmi_sim (written by plinth lab). Read-only: sets are ignored.`,
+    '[ "$1" = get ] || exit 0',
+    'shift',
+    'for p in "$@"; do',
+    '  case "$p" in',
+    `    ip_addr) echo "ip_addr:${m.bmc.address}" ;;`,
+    '    ip_addr_src) echo "ip_addr_src:static" ;;',
+    '    default_gw_ip_addr|backup_gw_ip_addr) echo "$p:0.0.0.0" ;;',
+    '    default_gw_mac_addr|backup_gw_mac_addr) echo "$p:00:00:00:00:00:00" ;;',
+    '  esac',
+    'done',
+    '',
+  ].join('\n');
+}
+
 /** Writes the BMC's files and starts its ipmi_sim; resolves with the PID once UDP 623 is open. */
 export async function startBmc(m: MachineSpec): Promise<number> {
   const dir = pathsOf(m).ipmiDir;
   mkdirSync(join(dir, 'persist'), { recursive: true });
-  writeFileSync(join(dir, 'lan.conf'), lanConf(m, chassisCommand(m)));
+  const lanProgram = join(dir, 'lan-config.sh');
+  checkShellSafe(lanProgram, 'LAN configuration program');
+  writeFileSync(lanProgram, lanConfigScript(m), { mode: 0o755 });
+  writeFileSync(join(dir, 'lan.conf'), lanConf(m, chassisCommand(m), lanProgram));
   writeFileSync(join(dir, 'emu.cmd'), emulatorCommands());
   const args = ['netns', 'exec', m.namespaces.bmc, programPath('ipmi_sim'), '-n', '-c', join(dir, 'lan.conf'), '-f', join(dir, 'emu.cmd'), '-s', join(dir, 'persist')];
   const pid = await spawnDaemon('ip', args, join(dir, 'ipmi_sim.log'));
