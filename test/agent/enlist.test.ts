@@ -94,7 +94,7 @@ describe('enlistment pieces', () => {
     assert.equal(pickUserSlot(parseUserList(USER_LIST)), 3, 'slot 1 (anonymous) is never taken');
     assert.equal(pickUserSlot(parseUserList(USER_LIST.replace('3                ', '3   maas         '))), 3, 'an existing maas user is reused');
     assert.equal(pickUserSlot([{ id: 1, name: '' }, { id: 2, name: 'ADMIN' }]), null);
-    assert.deepEqual(userCommands(1, 3, 'pw'), [['user', 'set', 'name', '3', 'maas'], ['user', 'set', 'password', '3', 'pw', '20'], ['user', 'priv', '3', '4', '1'],
+    assert.deepEqual(userCommands(1, 3, 'pw'), [['user', 'set', 'name', '3', 'maas'], ['user', 'set', 'password', '3', 'pw', '16'], ['user', 'priv', '3', '4', '1'],
       ['channel', 'setaccess', '1', '3', 'callin=on', 'ipmi=on', 'link=on', 'privilege=4'], ['user', 'enable', '3']]);
     assert.equal(metadataRoot('http://r:5248/MAAS/metadata/enlist/'), 'http://r:5248/MAAS/metadata/');
     assert.deepEqual(['/dev/sda2', '/dev/nvme0n1p3', '/dev/loop7p1', '/dev/disk/by-id/wwn-0x5-part2', '/dev/md/md0', '/dev/vg0/root'].map(parentDisk),

@@ -28,6 +28,16 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
   // The lab first: the rack announces the interfaces it has when it links to the region.
   const lab = await startLab({ firmware, memoryMiB: firmware === 'uefi' ? 1536 : 1536 });
   let plinth: Plinth | undefined;
+  let machineId: string | undefined;
+  /** The machine's last events and its workflow, attached to a failed step (what Plinth was doing). */
+  const history = async (): Promise<string> => {
+    if (!plinth || !machineId) return '';
+    try {
+      const ev = (await plinth.api('GET', `events/?op=query&id=${machineId}&limit=40`)).json();
+      const lines = (ev.events ?? []).map((e: any) => `${e.created} ${e.level} ${e.type}: ${e.description}`).reverse();
+      return `--- events of ${machineId} ---\n${lines.join('\n')}\n`;
+    } catch (e) { return `(events unavailable: ${(e as Error).message})\n`; }
+  };
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     try {
@@ -39,7 +49,7 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
       const kept = join(process.cwd(), '.cache', 'e2e-logs', `${firmware}-${Date.now()}-console.log`);
       mkdirSync(dirname(kept), { recursive: true });
       try { copyFileSync(lab.status.machines[0].consoleLog, kept); } catch { /* no console yet */ }
-      throw new Error(`${name}: ${(err as Error).message}\n(full console: ${kept})\n--- console of ${lab.status.machines[0].name} ---\n${consoleTail(lab.status)}`);
+      throw new Error(`${name}: ${(err as Error).message}\n(full console: ${kept})\n${await history()}--- console of ${lab.status.machines[0].name} ---\n${consoleTail(lab.status)}`);
     }
   };
   try {
@@ -79,9 +89,11 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
       // Enlistment creates the machine and commissions it once (MAAS's self-commissioning); it settles as New.
       const m = await until('the machine to enlist and settle as New', async () => {
         const found = (await api('GET', `machines/?mac_address=${mac}`)).json()[0];
+        if (found) machineId = found.system_id;
         if (found && /^Failed/.test(found.status_name)) throw new Error(`${found.status_name}: ${found.status_message}`);
         return found?.status_name === 'New' && found;
       }, 600_000, 2000);
+      machineId = m.system_id;
       assert.equal(m.power_type, 'ipmi');
       const params = (await api('GET', `machines/${m.system_id}/?op=power_parameters`)).json();
       assert.equal(params.power_address, s.machines[0].bmc.address);

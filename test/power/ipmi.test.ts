@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PowerError } from '../../src/edges/rack/power/driver.ts';
 import { createIpmiDriver } from '../../src/edges/rack/power/ipmi.ts';
+import { randomPassword, userCommands } from '../../src/agent/commands/bmc.ts';
+import { execFileSync } from 'node:child_process';
 import { powerConformance } from './conformance.ts';
 import { BMC_ADDRESS, BMC_PASS, BMC_USER, SILENT_ADDRESS, canRunIpmiSim, startIpmiSim } from './ipmi-sim.ts';
 
@@ -104,6 +106,19 @@ if (cannot) {
       // driver must read the output to notice.
       const err = await driver.queryState({ ...params, cipher_suite_id: '17' }).then(() => undefined, (e: unknown) => e);
       assert.ok(err instanceof PowerError, 'a refused cipher suite is an error even though ipmipower exits 0');
+    });
+
+    it('the BMC user enlistment creates (agent userCommands, random password) drives power over RMCP+', async () => {
+      // The agent runs these in-band; over the LAN as the BMC's admin they reach the same BMC commands.
+      const password = randomPassword();
+      for (const args of userCommands(1, 5, password)) {
+        execFileSync('ip', ['netns', 'exec', sim.ns, 'ipmitool', '-I', 'lanplus', '-H', BMC_ADDRESS, '-U', BMC_USER, '-P', BMC_PASS, '-C', '3', ...args], { stdio: 'pipe' });
+      }
+      await sim.force('off');
+      const maas = { power_driver: 'LAN_2_0', power_address: BMC_ADDRESS, power_user: 'maas', power_pass: password };
+      assert.equal(await driver.queryState(maas), 'off');
+      await driver.powerOn(maas);
+      assert.equal((await sim.observe()).power, 'on');
     });
   });
 }

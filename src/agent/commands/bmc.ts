@@ -15,8 +15,12 @@ export interface BmcCredentials {
 }
 
 export const BMC_USER = 'maas';
-/** IPMI 2.0 passwords are at most 20 bytes; letters and digits survive every BMC's parser. */
-const PASSWORD_LENGTH = 20;
+/**
+ * 16 characters: the IPMI 1.5 limit, which many BMCs still apply to RMCP+ sessions too (OpenIPMI's
+ * ipmi_sim accepts a 20-byte password when it is set but then refuses every session with it). Set
+ * as a 16-byte password; letters and digits survive every BMC's parser. 62^16 ≈ 2^95.
+ */
+const PASSWORD_LENGTH = 16;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** ipmitool's privilege number for ADMINISTRATOR. */
 const ADMINISTRATOR = '4';
@@ -83,7 +87,7 @@ export function userCommands(channel: number, id: number, password: string): str
   const ch = String(channel); const uid = String(id);
   return [
     ['user', 'set', 'name', uid, BMC_USER],
-    ['user', 'set', 'password', uid, password, '20'],
+    ['user', 'set', 'password', uid, password, '16'],
     ['user', 'priv', uid, ADMINISTRATOR, ch],
     ['channel', 'setaccess', ch, uid, 'callin=on', 'ipmi=on', 'link=on', `privilege=${ADMINISTRATOR}`],
     ['user', 'enable', uid],
