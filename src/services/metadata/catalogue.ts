@@ -7,11 +7,13 @@ import { NodeStatus as S } from '../../domain/machine/status.ts';
 import type { ScriptSetKind } from '../../store/repos/metadata.ts';
 import type { Queryable } from '../context.ts';
 import { BUILTIN_SCRIPTS } from '../commissioning/builtin.ts';
+import { storedRunnable, type RunnableScript } from '../scripts/runnable.ts';
 
-export type Script = (typeof BUILTIN_SCRIPTS)[number];
+/** A built-in script, or a stored one (services/scripts) with its newest text. */
+export type Script = RunnableScript;
 
-export const allScripts = (): readonly Script[] => BUILTIN_SCRIPTS;
-export const scriptNamed = (name: string) => BUILTIN_SCRIPTS.find((s) => s.name === name);
+export const allScripts = async (q: Queryable): Promise<readonly Script[]> => [...BUILTIN_SCRIPTS, ...(await storedRunnable(q))];
+export const scriptNamed = async (q: Queryable, name: string) => (await allScripts(q)).find((s) => s.name === name);
 
 /** The set kind a machine in this status writes its results to (null: it runs no scripts). */
 export function setKindFor(status: number): ScriptSetKind | null {
@@ -36,17 +38,26 @@ export async function actionChoices(q: Queryable, nodeId: number): Promise<Actio
 const names = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const selected = (s: Script, wanted: string[]) => wanted.includes(s.name) || s.tags.some((t) => wanted.includes(t));
 
-/** The scripts of each kind the machine runs now, in the order they run. */
-export function scriptsToRun(status: number, choices: ActionChoices): { commissioning: Script[]; testing: Script[]; release: Script[] } {
+/**
+ * The scripts of each kind the machine runs now, in the order they run. Commissioning runs every
+ * built-in commissioning script, and the custom ones chosen by name or tag (all of them when none are
+ * chosen; those made for particular hardware only when chosen). Tests run when chosen by name or tag.
+ */
+export async function scriptsToRun(q: Queryable, status: number, choices: ActionChoices): Promise<{ commissioning: Script[]; testing: Script[]; release: Script[] }> {
   const d = choices.data;
-  const of = (kind: Script['kind']) => BUILTIN_SCRIPTS.filter((s) => s.kind === kind).sort((a, b) => a.name.localeCompare(b.name));
+  const stored = await storedRunnable(q);
+  const chosen = names(d.commissioning_scripts);
+  const custom = stored.filter((s) => s.kind === 'commissioning' && (chosen.length ? selected(s, chosen) : !s.for_hardware?.length));
+  const pool: Script[] = [...BUILTIN_SCRIPTS, ...stored.filter((s) => s.kind === 'testing'), ...custom];
+  const of = (kind: Script['kind']) => pool.filter((s) => s.kind === kind).sort((a, b) => a.name.localeCompare(b.name));
   const testing = (() => {
     const wanted = names(d.testing_scripts);
     if (!wanted.length || wanted.includes('none')) return [];
     return of('testing').filter((s) => selected(s, wanted));
   })();
   switch (status) {
-    case S.NEW: return { commissioning: of('commissioning'), testing: [], release: [] };
+    // Enlistment runs the built-in scripts only (as MAAS's enlistment script set).
+    case S.NEW: return { commissioning: of('commissioning').filter((s) => s.default !== false), testing: [], release: [] };
     case S.COMMISSIONING: return { commissioning: of('commissioning'), testing: d.run_tests ? testing : [], release: [] };
     case S.TESTING: return { commissioning: [], testing, release: [] };
     case S.DISK_ERASING: return { commissioning: [], testing: [], release: d.erase ? of('release').filter((s) => s.name === 'wipe-disks') : [] };

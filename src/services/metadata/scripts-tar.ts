@@ -20,17 +20,17 @@ function parameters(s: Script, data: Record<string, unknown>) {
 
 function indexEntry(s: Script, dir: string, resultId: number | null, status: number | null, data: Record<string, unknown>) {
   return {
-    name: s.name, script_result_id: resultId, script_version_id: null, timeout_seconds: s.timeout_seconds,
+    name: s.name, script_result_id: resultId, script_version_id: s.script_version_id ?? null, timeout_seconds: s.timeout_seconds,
     parallel: { none: 0, instance: 1, any: 2 }[s.parallel], hardware_type: s.hardware_type, parameters: parameters(s, data), packages: s.packages,
-    for_hardware: [], apply_configured_networking: false, has_started: status !== null && status !== 0,
-    has_finished: status !== null && FINISHED.has(status), default: true, tags: s.tags, may_reboot: s.may_reboot, path: `${dir}/${s.name}`,
+    for_hardware: s.for_hardware ?? [], apply_configured_networking: s.apply_configured_networking ?? false, has_started: status !== null && status !== 0,
+    has_finished: status !== null && FINISHED.has(status), default: s.default ?? true, tags: s.tags, may_reboot: s.may_reboot, path: `${dir}/${s.name}`,
   };
 }
 
 async function entries(q: Queryable, ctx: ServiceContext, node: MetadataNode | null) {
   const choices = node ? await actionChoices(q, node.id) : { data: {}, started: null };
   const status = node ? node.status : 0; // anonymous: enlistment runs the commissioning scripts
-  const run = scriptsToRun(status, choices);
+  const run = await scriptsToRun(q, status, choices);
   const files: TarEntry[] = [];
   const index = { commissioning_scripts: [] as unknown[], testing_scripts: [] as unknown[], release_scripts: [] as unknown[] };
   const mtime = Math.floor(ctx.now().getTime() / 1000);
@@ -56,7 +56,7 @@ export async function maasScriptsTar(ctx: ServiceContext, node: MetadataNode | n
 /** The deprecated `maas-commissioning-scripts`: the commissioning scripts as `commissioning.d/<name>`. */
 export async function commissioningScriptsTar(ctx: ServiceContext, node: MetadataNode): Promise<Buffer> {
   const choices = await actionChoices(ctx.db, node.id);
-  const list = scriptsToRun(1, choices).commissioning;
+  const list = (await scriptsToRun(ctx.db, 1, choices)).commissioning;
   const mtime = Math.floor(ctx.now().getTime() / 1000);
   return ustar(list.map((s) => ({ path: `commissioning.d/${s.name}`, data: Buffer.from(s.content), mode: 0o755, mtime })));
 }

@@ -13,7 +13,7 @@ import { scriptResultsRepo, scriptSetsRepo } from '../../store/repos/metadata.ts
 import { recordEvent } from '../events.ts';
 import type { ServiceContext } from '../context.ts';
 import { machineReported } from '../lifecycle/reported.ts';
-import { actionChoices, scriptNamed, setKindFor } from './catalogue.ts';
+import { actionChoices, allScripts, setKindFor } from './catalogue.ts';
 import { metadataNodeById, type MetadataNode } from './node-view.ts';
 import { ScriptStatus, storeResults } from './results.ts';
 import { currentScriptSet } from './script-sets.ts';
@@ -45,7 +45,8 @@ async function rebootExpected(ctx: ServiceContext, node: MetadataNode): Promise<
   const set = await scriptSetsRepo.latest(ctx.db, node.id, 'commissioning');
   if (!set) return false;
   const rows = await scriptResultsRepo.forSets(ctx.db, [set.id]);
-  return rows.some((r) => scriptNamed(r.name)?.may_reboot && (r.status === ScriptStatus.RUNNING || r.status === ScriptStatus.PASSED));
+  const scripts = await allScripts(ctx.db);
+  return rows.some((r) => scripts.find((s) => s.name === r.name)?.may_reboot && (r.status === ScriptStatus.RUNNING || r.status === ScriptStatus.PASSED));
 }
 
 function reportFor(node: MetadataNode, e: StatusEvent, failed: boolean): ReportKind | null {

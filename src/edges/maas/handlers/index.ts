@@ -7,6 +7,7 @@ import { MachinesHandler } from './machines.ts';
 import { MaasHandler } from './maas.ts';
 import { NETWORK_HANDLERS } from './network/index.ts';
 import { NodeResultsHandler, NodeScriptResultHandler, NodeScriptResultsHandler } from './script-results.ts';
+import { NodeScriptHandler, NodeScriptsHandler } from './node-scripts.ts';
 import { ResourcePoolHandler, ResourcePoolsHandler, ZoneHandler, ZonesHandler } from './places.ts';
 import { SSHKeyHandler, SSHKeysHandler } from './sshkeys.ts';
 import { STORAGE_HANDLERS } from './storage/index.ts';
@@ -20,6 +21,7 @@ export const HANDLERS: HandlerDecl[] = [
   ZonesHandler, ZoneHandler, ResourcePoolsHandler, ResourcePoolHandler, TagsHandler, TagHandler, EventsHandler,
   MachinesHandler, MachineHandler,
   NodeScriptResultsHandler, NodeScriptResultHandler, NodeResultsHandler,
+  NodeScriptsHandler, NodeScriptHandler,
   ...NETWORK_HANDLERS,
   ...STORAGE_HANDLERS,
   RackControllersHandler, RackControllerHandler,
