@@ -7,8 +7,8 @@
  * (busybox udhcpc is not used for the rebind: it retries unicast to the dead server until its lease
  * has run out and broadcasts only then, when the address is no longer its to keep.)
  *
- * Network: namespace BR holds bridge br0 (10.215.<n>.254, the region's address for racks), racks at
- * .1 and .2, clients unaddressed. Nothing is configured in the root namespace: BR's region address is
+ * Network (helpers/two-racks.ts, shared with failover-vm.test.ts): namespace BR holds bridge br0
+ * (10.215.<n>.254, the region's address for racks), racks at .1 and .2, clients unaddressed. Nothing is configured in the root namespace: BR's region address is
  * a small TCP forwarder (a node process in BR) to a Unix socket that this process relays to the
  * region's loopback port. Each rack runs under `unshare --uts` with its own host name (registration
  * tells racks apart by name). Needs root, `ip netns`, dhclient (isc-dhcp-client), busybox
@@ -16,82 +16,21 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer, type Server } from 'node:net';
+import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { netnsUnavailable, run, REPO } from '../dhcp/helpers/netns.ts';
-import { startLinkedRegion, until, type LinkedRegion } from '../link/helpers.ts';
+import { netnsUnavailable, run } from '../dhcp/helpers/netns.ts';
+import { until } from '../link/helpers.ts';
+import { Cleanups, startFailoverRacks, stop, topology } from './helpers/two-racks.ts';
 
 const unavailable = await netnsUnavailable();
-const N = 150 + (process.pid % 50);
-const NET = `10.215.${N}`;
-const REGION_IP = `${NET}.254`;
-const tag = `${process.pid % 100000}`;
-const ns = { br: `pfo-br-${tag}`, a: `pfo-a-${tag}`, b: `pfo-b-${tag}`, c1: `pfo-c1-${tag}`, c2: `pfo-c2-${tag}` };
+const topo = topology('pfo', ['c1', 'c2']);
+const NET = topo.net;
+const ns = { c1: topo.clients.c1, c2: topo.clients.c2 };
 
-const cleanups: Array<() => Promise<void>> = [];
-after(async () => { for (const c of cleanups.reverse()) await c().catch(() => undefined); });
-
-async function must(cmd: string, args: string[]): Promise<string> {
-  const r = await run(cmd, args);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
-
-/** br0 in BR; one veth per other namespace, plugged into br0; `addr` on the namespace end if given. */
-async function buildNetwork(): Promise<void> {
-  cleanups.push(async () => { for (const n of Object.values(ns)) await run('ip', ['netns', 'del', n]); });
-  for (const n of Object.values(ns)) { await must('ip', ['netns', 'add', n]); await must('ip', ['-n', n, 'link', 'set', 'lo', 'up']); }
-  await must('ip', ['-n', ns.br, 'link', 'add', 'br0', 'type', 'bridge']);
-  await must('ip', ['-n', ns.br, 'addr', 'add', `${REGION_IP}/24`, 'brd', '+', 'dev', 'br0']);
-  await must('ip', ['-n', ns.br, 'link', 'set', 'br0', 'up']);
-  const ends: Array<[string, string, string | null]> = [[ns.a, 'eth0', `${NET}.1/24`], [ns.b, 'eth0', `${NET}.2/24`], [ns.c1, 'eth0', null], [ns.c2, 'eth0', null]];
-  for (const [i, [n, ifname, addr]] of ends.entries()) {
-    const port = `p${i}`;
-    await must('ip', ['link', 'add', port, 'netns', ns.br, 'type', 'veth', 'peer', 'name', ifname, 'netns', n]);
-    await must('ip', ['-n', ns.br, 'link', 'set', port, 'master', 'br0', 'up']);
-    if (addr) await must('ip', ['-n', n, 'addr', 'add', addr, 'brd', '+', 'dev', ifname]);
-    await must('ip', ['-n', n, 'link', 'set', ifname, 'up']);
-  }
-}
-
-/** REGION_IP:5240 in BR → Unix socket → the region's loopback port. */
-async function exposeRegion(region: LinkedRegion, dir: string): Promise<void> {
-  const sock = join(dir, 'region.sock');
-  const port = Number(new URL(region.origin).port);
-  const relay: Server = createServer((c) => { const up = createConnection({ host: '127.0.0.1', port }); c.pipe(up).pipe(c); c.on('error', () => up.destroy()); up.on('error', () => c.destroy()); });
-  await new Promise<void>((r) => relay.listen(sock, r));
-  cleanups.push(() => new Promise<void>((r) => relay.close(() => r())));
-  const script = `const net=require('net');net.createServer((c)=>{const u=net.createConnection(${JSON.stringify(sock)});c.pipe(u).pipe(c);c.on('error',()=>u.destroy());u.on('error',()=>c.destroy());}).listen(5240,${JSON.stringify(REGION_IP)},()=>console.log('ready'));`;
-  const fwd = spawn('ip', ['netns', 'exec', ns.br, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  cleanups.push(() => stop(fwd));
-  await new Promise<void>((resolve, reject) => { fwd.stdout!.once('data', () => resolve()); fwd.once('exit', (c) => reject(new Error(`forwarder exited ${c}`))); });
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
-}
-
-/** `plinth rack run` in its namespace under its own host name (ip netns exec, unshare, sh and bin/plinth all exec: the PID is node's). */
-async function startRack(n: string, hostname: string, dir: string, secret: string): Promise<{ child: ChildProcess; log: () => string }> {
-  const dataDir = join(dir, hostname);
-  await must('mkdir', ['-p', dataDir]);
-  await writeFile(join(dataDir, 'rack.json'), JSON.stringify({ url: `http://${REGION_IP}:5240/MAAS/`, secret }), { mode: 0o600 });
-  const child = spawn('ip', ['netns', 'exec', n, 'unshare', '--uts', 'sh', '-c', `hostname ${hostname} && exec "$0" rack run --data-dir "$1" --log-level info`, join(REPO, 'bin/plinth'), dataDir],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  cleanups.push(() => stop(child));
-  return { child, log: () => out };
-}
+const cleanups = new Cleanups();
+after(() => cleanups.run());
 
 /** A udhcpc script that applies the address and logs what udhcpc saw. */
 async function udhcpcScript(dir: string, name: string): Promise<{ script: string; log: string }> {
@@ -115,23 +54,7 @@ const readLog = (p: string) => readFile(p, 'utf8').catch(() => '');
 test('failover: kill the primary rack; the client keeps its address through the secondary; new clients get its half', { skip: unavailable ?? false, timeout: 150_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'plinth-failover-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const region = await startLinkedRegion();
-  cleanups.push(() => region.close());
-  await buildNetwork();
-  await exposeRegion(region, dir);
-
-  const rackA = await startRack(ns.a, 'rack-a', dir, region.secret);
-  const rackB = await startRack(ns.b, 'rack-b', dir, region.secret);
-  await until(() => region.registry.list().length === 2, 40_000, 'both racks linked')
-    .catch(async (err: Error) => { throw new Error(`${err.message}; rack A:\n${rackA.log()}\nrack B:\n${rackB.log()}`); });
-  const sid = (h: string) => region.registry.list().find((r) => r.hostname === h)!.systemId;
-  const [a, b] = [sid('rack-a'), sid('rack-b')];
-
-  const subnet = (await region.api('GET', 'subnets/')).json().find((s: { cidr: string }) => s.cidr === `${NET}.0/24`);
-  assert.ok(subnet, 'registration created the racks\' subnet');
-  const vlanId = subnet.vlan.id as number;
-  { const x = await region.api('POST', 'ipranges/', [['subnet', String(subnet.id)], ['type', 'dynamic'], ['start_ip', `${NET}.100`], ['end_ip', `${NET}.199`]]); assert.equal(x.status, 200, x.text); }
-  { const x = await region.api('PUT', `vlans/${vlanId}/`, [['dhcp_on', 'true'], ['primary_rack', a], ['secondary_rack', b]]); assert.equal(x.status, 200, x.text); }
+  const { region, rackA, rackB, b } = await startFailoverRacks(topo, dir, cleanups);
 
   // Client 1 (ISC dhclient: it rebinds by broadcast at T2, RFC 2131 §4.4.5, and reports the
   // secondary's ACK as RENEW): a lease from A, in
