@@ -11,6 +11,7 @@ import { migrate } from '../store/migrate.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { buildRegionServer } from '../edges/http/region-server.ts';
 import { HANDLERS } from '../edges/maas/handlers/index.ts';
+import { attachBootResources } from '../edges/maas/handlers/boot-resources-routes.ts';
 import { listenAdminSocket } from '../edges/admin/socket.ts';
 import { sessionsRepo } from '../store/repos/users.ts';
 import { pruneNonces } from '../services/identity/tokens.ts';
@@ -103,6 +104,7 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
   const workflows = new WorkflowRunner(svc, o.workflows);
   svc.wakeWorkflows = () => workflows.wake();
   const { app } = buildRegionServer({ svc, handlers: HANDLERS, deps: { version: VERSION }, logger: o.quiet ? false : { level: o.logLevel ?? 'info' } });
+  await attachBootResources({ app, svc, imagesDir: join(resolveDataDir(o.dataDir), 'images'), version: VERSION }); // boot-resources/: scan, resume imports, streaming uploads
   const port = o.port ?? Number(process.env.PLINTH_PORT ?? 5240);
   const host = o.host ?? process.env.PLINTH_HOST ?? '0.0.0.0';
   await app.listen({ port, host });

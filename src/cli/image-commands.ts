@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { buildImage, IMAGE_KINDS, ImageError, type ImageKind } from '../edges/images/index.ts';
 import { resolveDataDir } from '../app/region.ts';
+import { registerImageImport } from './image-import.ts';
 
 export function registerImageCommands(program: Command) {
   const images = program.command('images').description('boot images built from Debian packages (needs root)');
+  registerImageImport(images); // `plinth images import --mirror DIR` (src/cli/image-import.ts)
   images.command('build').description('build the ephemeral environment and/or the deployable Debian image (cached by inputs)')
     .option('--mirror <url>', "Debian archive (default: the host's apt sources)")
     .option('--suite <codename>', 'Debian release', 'bookworm')

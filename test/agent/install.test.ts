@@ -85,7 +85,7 @@ describe('installer pieces', () => {
       [(p) => { p.target = '/'; }, /target is the root directory/],
       [(p) => { p.storage = [{ name: 'x', commands: [{ argv: 'rm -rf /' }] }]; }, /storage\[0\]\.commands\[0\]\.argv is not a list/],
       [(p) => { p.mounts = [{ source: '/dev/sda1', target: '/elsewhere', fstype: 'ext4', options: '' }]; }, /outside the target/],
-      [(p) => { p.image.format = 'ddgz'; }, /not tgz/],
+      [(p) => { p.image.format = 'ddxz'; }, /not tgz/],
       [(p) => { p.hostname = 'a b'; }, /not a host name/],
       [(p) => { p.storage = [{ name: 'x', commands: [{ write: { path: '../etc/passwd', content: '', append: false } }] }]; }, /not an absolute path/],
     ];

@@ -16,7 +16,8 @@ export interface AgentInstallPlan {
   mounts: Array<{ source: string; target: string; fstype: string; options: string }>;
   fstab: string[];
   boot_device: string | null;
-  image: { osystem: string; series: string; arch: string; format: string; url: string };
+  /** tgz: a root tarball for the mounted layout; ddgz: a gzipped disk image written to boot_device. sha256: of the file as fetched. */
+  image: { osystem: string; series: string; arch: string; format: 'tgz' | 'ddgz'; url: string; sha256?: string | null };
   network: { netplan: string; ifupdown: string };
   cloud_init: { hostname: string; fqdn: string; ssh_keys: string[]; user_data_b64: string | null; metadata_url: string };
   kernel_opts: string;
@@ -76,7 +77,11 @@ export function parsePlan(raw: unknown): AgentInstallPlan {
       return { source: str(x.source, `mounts[${i}].source`), target: t, fstype: str(x.fstype, `mounts[${i}].fstype`), options: str(x.options, `mounts[${i}].options`) };
     });
     const image = section(p.image, 'image');
-    if (image.format !== 'tgz') throw new PlanError(`image.format '${String(image.format)}' is not tgz (a root tarball).`);
+    if (image.format !== 'tgz' && image.format !== 'ddgz') throw new PlanError(`image.format '${String(image.format)}' is not tgz (a root tarball) or ddgz (a gzipped disk image).`);
+    const sha256 = image.sha256 === null || image.sha256 === undefined ? null : str(image.sha256, 'image.sha256');
+    if (sha256 !== null && !/^[0-9a-f]{64}$/.test(sha256)) throw new PlanError('image.sha256 is not a sha256 (64 lower-case hex digits).');
+    if (image.format === 'ddgz' && p.ephemeral !== true && (p.boot_device === null || p.boot_device === undefined)) throw new PlanError('image.format ddgz needs boot_device, the disk to write the image to.');
+    if (image.format === 'ddgz' && sha256 === null) throw new PlanError('image.format ddgz needs image.sha256: a disk image is written to a disk only when its checksum can be verified.');
     const url = str(image.url, 'image.url');
     if (!/^https?:\/\//.test(url)) throw new PlanError(`image.url '${url}' is not an http(s) URL.`);
     const network = section(p.network, 'network');
@@ -86,7 +91,7 @@ export function parsePlan(raw: unknown): AgentInstallPlan {
     return {
       system_id: str(p.system_id, 'system_id'), hostname, domain: str(p.domain, 'domain'), target, storage, mounts,
       fstab: strs(p.fstab, 'fstab'), boot_device: p.boot_device === null || p.boot_device === undefined ? null : abs(p.boot_device, 'boot_device'),
-      image: { osystem: str(image.osystem, 'image.osystem'), series: str(image.series, 'image.series'), arch: str(image.arch, 'image.arch'), format: 'tgz', url },
+      image: { osystem: str(image.osystem, 'image.osystem'), series: str(image.series, 'image.series'), arch: str(image.arch, 'image.arch'), format: image.format, url, sha256 },
       network: { netplan: str(network.netplan, 'network.netplan'), ifupdown: str(network.ifupdown ?? '', 'network.ifupdown') },
       cloud_init: {
         hostname: str(ci.hostname, 'cloud_init.hostname'), fqdn: str(ci.fqdn, 'cloud_init.fqdn'), ssh_keys: strs(ci.ssh_keys ?? [], 'cloud_init.ssh_keys'),

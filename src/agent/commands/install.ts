@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import type { AgentConfig } from '../config.ts';
 import { send, type RetryPolicy } from '../http.ts';
 import { log } from '../log.ts';
-import { exec, InstallLog, streamImage } from './install-exec.ts';
+import { exec, InstallLog, streamImage, writeDiskImage } from './install-exec.ts';
 import { bootloaderCommands, datasourceConfig, hostsFile, kernelOptions, networkConfig, plainMetadataUrl, withKernelOptions } from './install-files.ts';
 import { parsePlan, type AgentInstallPlan } from './install-plan.ts';
 
@@ -83,6 +83,9 @@ export async function install(cfg: AgentConfig, opts: InstallOptions, planText?:
     }
   };
   const t = plan.target;
+  const netbootOff = async () => {
+    await send(cfg, opts.retry, 'POST', `${plainMetadataUrl(cfg.metadata_url)}latest/by-id/${plan.system_id}/?op=netboot_off`);
+  };
 
   const stage = async (name: string, description: string, fn: () => Promise<string | void>) => {
     const full = `cmd-install/${name}`;
@@ -105,6 +108,10 @@ export async function install(cfg: AgentConfig, opts: InstallOptions, planText?:
   try {
     if (plan.ephemeral) {
       await stage('stage-ephemeral', 'ephemeral deploy: the disks are left untouched', () => ephemeral(cfg, opts, ilog));
+    } else if (plan.image.format === 'ddgz') {
+      // A disk image carries its own partitions, bootloader and configuration: written whole, nothing else.
+      await stage('stage-extract', `write ${plan.image.url} onto ${plan.boot_device}`, () => writeDiskImage(ilog, plan.image.url, plan.boot_device!, plan.image.sha256 ?? null));
+      await stage('stage-netboot-off', 'network boot off: the next boot is from the disk', netbootOff);
     } else {
       await stage('stage-partitioning', `${plan.storage.length} storage operations`, async () => {
         for (const step of plan.storage) {
@@ -123,7 +130,7 @@ export async function install(cfg: AgentConfig, opts: InstallOptions, planText?:
           await mount(['mount', '-t', m.fstype, '-o', m.options || 'defaults', m.source, m.target], m.target);
         }
       });
-      await stage('stage-extract', `write ${plan.image.url}`, async () => { mkdirSync(t, { recursive: true }); await streamImage(ilog, plan.image.url, t); });
+      await stage('stage-extract', `write ${plan.image.url}`, async () => { mkdirSync(t, { recursive: true }); await streamImage(ilog, plan.image.url, t, plan.image.sha256); });
       await stage('stage-config', 'fstab, hostname, hosts and the cloud-init datasource', async () => {
         writeInto(t, 'etc/fstab', `# Written by the Plinth installer.\n${plan.fstab.map((l) => `${l}\n`).join('')}`);
         writeInto(t, 'etc/hostname', `${plan.hostname}\n`);
@@ -149,9 +156,7 @@ export async function install(cfg: AgentConfig, opts: InstallOptions, planText?:
         }
       });
       await stage('stage-unmount', `unmount ${t}`, unmountAll);
-      await stage('stage-netboot-off', 'network boot off: the next boot is from the disk', async () => {
-        await send(cfg, opts.retry, 'POST', `${plainMetadataUrl(cfg.metadata_url)}latest/by-id/${plan.system_id}/?op=netboot_off`);
-      });
+      await stage('stage-netboot-off', 'network boot off: the next boot is from the disk', netbootOff);
     }
   } catch (e) {
     const failed = e instanceof StageFailed ? e : new StageFailed('cmd-install', (e as Error).message);

@@ -9,12 +9,12 @@ import { conflict, noMatch } from '../../domain/errors.ts';
 import { NodeStatus as S, statusName } from '../../domain/machine/status.ts';
 import { commandsFor, type Command } from '../../domain/storage/plan-render.ts';
 import { devicePath } from '../../domain/storage/tree.ts';
-import { deployImagePath } from '../../domain/boot/images.ts';
 import { nodesRepo } from '../../store/repos/machines.ts';
 import type { ServiceContext } from '../context.ts';
 import { getConfig } from '../config.ts';
 import { machineStoragePlan } from '../storage/plan.ts';
 import { machineNetworkConfig } from '../network/machine-config.ts';
+import { deployImageFor } from '../boot-resources/deploy-image.ts';
 
 export interface InstallStep {
   /** What the step does, for events and logs ("partition /dev/vda", "mkfs ext4 …"). */
@@ -37,7 +37,8 @@ export interface InstallPlan {
   fstab: string[];
   /** The disk whose boot record / ESP gets the bootloader, when the layout names one. */
   boot_device: string | null;
-  image: { osystem: string; series: string; arch: string; format: 'tgz'; url: string };
+  /** tgz: a root tarball untarred onto the mounted layout; ddgz: a gzipped disk image written to boot_device (no storage steps). */
+  image: { osystem: string; series: string; arch: string; format: 'tgz' | 'ddgz'; url: string; sha256: string | null };
   network: { netplan: string; ifupdown: string };
   cloud_init: { hostname: string; fqdn: string; ssh_keys: string[]; user_data_b64: string | null; metadata_url: string };
   kernel_opts: string;
@@ -58,7 +59,18 @@ export async function buildInstallPlan(ctx: ServiceContext, systemId: string, ba
   const fstab: string[] = [];
   let target = '/target';
   let bootDevice: string | null = null;
-  if (!ephemeral) {
+  const [arch] = (node.architecture ?? '').split('/');
+  const osystem = node.osystem || String(await getConfig(q, 'default_osystem'));
+  const series = node.distro_series || String(await getConfig(q, 'default_distro_series'));
+  const image = await deployImageFor(q, osystem, series, arch || 'amd64');
+  if (!ephemeral && image.format === 'ddgz') {
+    // A disk image brings its own partitions: no storage steps, only the disk to write it to.
+    const { tree } = await machineStoragePlan(ctx, systemId, { target });
+    const physical = tree.block_devices.filter((d) => !d.source).sort((a, b) => a.id - b.id);
+    const disk = physical.find((d) => d.id === tree.boot_disk_id) ?? physical[0] ?? null;
+    if (!disk) throw conflict(`${systemId} has no disk to write the ${osystem}/${series} disk image to.`);
+    bootDevice = devicePath(tree, disk);
+  } else if (!ephemeral) {
     const storage = await machineStoragePlan(ctx, systemId, { target });
     if (storage.errors) throw conflict(`The storage layout of ${systemId} cannot be installed: ${storage.errors.map((e) => e.message).join('; ')}`);
     target = storage.plan.target;
@@ -77,9 +89,6 @@ export async function buildInstallPlan(ctx: ServiceContext, systemId: string, ba
   const domain = (await q.query<{ name: string }>('select d.name from domains d where d.id = $1', [node.domain_id]))[0]?.name ?? 'maas';
   const keys = node.owner_id === null ? [] : (await q.query<{ key: string }>('select key from sshkeys where user_id = $1 order by id', [node.owner_id])).map((r) => r.key);
   const userData = (await q.query<{ data: Buffer }>('select data from node_user_data where node_id = $1', [node.id]))[0]?.data ?? null;
-  const [arch] = (node.architecture ?? '').split('/');
-  const osystem = node.osystem || String(await getConfig(q, 'default_osystem'));
-  const series = node.distro_series || String(await getConfig(q, 'default_distro_series'));
   const root = baseUrl.replace(/\/+$/, '');
   return {
     system_id: node.system_id,
@@ -91,7 +100,7 @@ export async function buildInstallPlan(ctx: ServiceContext, systemId: string, ba
     mounts,
     fstab,
     boot_device: bootDevice,
-    image: { osystem, series, arch: arch || 'amd64', format: 'tgz', url: `${root}/images/${deployImagePath(osystem, arch || 'amd64', series)}` },
+    image: { osystem, series, arch: arch || 'amd64', format: image.format, url: `${root}/images/${image.path}`, sha256: image.sha256 },
     network: await machineNetworkConfig(q, { id: node.id, system_id: node.system_id, domain }),
     cloud_init: {
       hostname: node.hostname, fqdn: `${node.hostname}.${domain}`, ssh_keys: keys,

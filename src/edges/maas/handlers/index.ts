@@ -15,6 +15,8 @@ import { TagHandler, TagsHandler } from './tags.ts';
 import { UserHandler, UsersHandler } from './users.ts';
 import { VersionHandler } from './version.ts';
 import { RackControllerHandler, RackControllersHandler } from './rackcontrollers.ts';
+import { BootResourceHandler, BootResourcesHandler } from './boot-resources.ts';
+import { BootSourceHandler, BootSourceSelectionHandler, BootSourceSelectionsHandler, BootSourcesHandler } from './boot-sources.ts';
 
 export const HANDLERS: HandlerDecl[] = [
   VersionHandler, MaasHandler, AccountHandler, UsersHandler, UserHandler, SSHKeysHandler, SSHKeyHandler,
@@ -25,4 +27,5 @@ export const HANDLERS: HandlerDecl[] = [
   ...NETWORK_HANDLERS,
   ...STORAGE_HANDLERS,
   RackControllersHandler, RackControllerHandler,
+  BootResourcesHandler, BootResourceHandler, BootSourcesHandler, BootSourceHandler, BootSourceSelectionsHandler, BootSourceSelectionHandler,
 ];

@@ -6,6 +6,7 @@
 import { getMachine } from '../../../services/machines/access.ts';
 import { performAction, type ActionParams, type ChangingAction } from '../../../services/lifecycle/perform.ts';
 import { queryPowerState } from '../../../services/lifecycle/power.ts';
+import { checkDeployImage } from '../../../services/boot-resources/deploy-image.ts';
 import { op, p, type ActionCtx, type ActionDecl, type ParamSpec } from '../declare.ts';
 import { renderMachine } from '../render/machine.ts';
 
@@ -56,6 +57,7 @@ export function actionParams(args: ActionCtx['args']): ActionParams {
 
 const action = (name: ChangingAction, doc: string, params: ParamSpec[], admin = false): ActionDecl =>
   op('POST', name, doc, async ({ svc, user, path, args }) => {
+    if (name === 'deploy') await checkDeployImage(svc.db, args.str('osystem'), args.str('distro_series')); // a boot resource the region has
     await performAction(svc, user, path.system_id, name, actionParams(args));
     return renderMachine(await getMachine(svc, user, path.system_id));
   }, params, admin);
