@@ -4,7 +4,8 @@
  * region) and the power service the region drives through the link. The rack's settings come from
  * `<data-dir>/rack.json`, written by `plinth rack register`, or from options (`plinth start` hands
  * its own region's URL and secret). While the region is unreachable the rack keeps serving from
- * the last DHCP service and the boot answers it cached.
+ * the last DHCP service and the boot answers it cached. Boot images are synced from the region into
+ * `<data-dir>/images` (src/edges/rack/images; docs/rack.md).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
@@ -19,6 +20,8 @@ import { localInterfaces } from '../edges/rack/link/interfaces.ts';
 import { detectMissingPackages, POWER_DRIVERS } from '../edges/rack/power/registry.ts';
 import { PowerService } from '../edges/rack/power/service.ts';
 import { RackServices, type ServiceName } from '../edges/rack/services.ts';
+import { ImageCache, type ImageCacheOptions } from '../edges/rack/images/cache.ts';
+import { ImageSyncer } from '../edges/rack/images/syncer.ts';
 import { createLogger, type Log } from './logger.ts';
 
 export interface RackOptions {
@@ -36,11 +39,19 @@ export interface RackOptions {
   log?: Log;
   /** Interfaces to announce (default: this host's, from the OS). */
   interfaces?: () => RackInterface[];
+  /** Host name to register under (default: this host's). */
+  hostname?: string;
+  /** Size budget of the image cache in bytes (`--image-cache-max`; default unlimited). */
+  imageCacheMax?: number;
+  /** Further image cache settings (stall timeout, retries, throttle: tests shorten them). */
+  imageCache?: Partial<Omit<ImageCacheOptions, 'root' | 'maxBytes'>>;
 }
 
 export interface RunningRack {
   link: RegionLink;
   services: RackServices;
+  /** The image cache synced from the region (src/edges/rack/images). */
+  images: { cache: ImageCache; syncer: ImageSyncer };
   close(): Promise<void>;
 }
 
@@ -68,7 +79,7 @@ export async function startRack(o: RackOptions): Promise<RunningRack> {
   if (!url || !secret) throw new Error(`This rack is not registered: run \`plinth rack register --url URL --secret SECRET --data-dir ${o.dataDir}\` first.`);
   const missing = await detectMissingPackages();
   const link = new RegionLink({
-    url, secret, hostname: rackHostname(), version: o.version, interfaces: o.interfaces ?? localInterfaces, systemId: saved?.system_id,
+    url, secret, hostname: o.hostname ?? rackHostname(), version: o.version, interfaces: o.interfaces ?? localInterfaces, systemId: saved?.system_id,
     dataDir: o.dataDir, powerTypes: POWER_DRIVERS.map((d) => d.name).filter((n) => !missing[n]?.length), log,
   });
   link.handle('power.execute', powerExecuteHandler(new PowerService()));
@@ -101,11 +112,19 @@ export async function startRack(o: RackOptions): Promise<RunningRack> {
   link.on('auth-failed', (message: string) => log.error({ message }, 'the region refused this rack\'s secret'));
   if (link.dhcpConfig) applyDhcp(link.dhcpConfig);
   await services.start();
+  // The rack's own images directory is synced from the region; one given explicitly only when it is the region's own.
+  const cache = new ImageCache({
+    root: services.imagesRoot, stateFile: join(o.dataDir, 'image-cache.json'), log, ...o.imageCache, maxBytes: o.imageCacheMax, owned: o.imagesRoot === undefined,
+  }).start();
+  const syncer = new ImageSyncer({ link, cache, regionUrl: url, log }).start();
   link.start();
   log.info({ status: services.status, bound: services.bound }, 'rack started');
   return {
-    link, services,
+    link, services, images: { cache, syncer },
     async close() {
+      const synced = syncer.stop();
+      await cache.stop();
+      await synced;
       await services.close();
       await link.stop();
     },

@@ -27,6 +27,7 @@ import { WorkflowRunner, type RunnerOptions } from '../workflows/runner.ts';
 import { attachRackEndpoint, dropLinksNotOn, type RackEndpointOptions } from '../edges/rpc/endpoint.ts';
 import { RackRegistry } from '../edges/rpc/registry.ts';
 import { DhcpPusher } from '../edges/rpc/dhcp-push.ts';
+import { RegionImages } from '../edges/rpc/images-link.ts';
 import { linkPowerPort } from '../edges/rpc/power-port.ts';
 import { CLOSE } from '../edges/rack/link/protocol.ts';
 
@@ -63,7 +64,7 @@ export interface RegionOptions extends StoreOptions {
   /** false: no rack in this process, power goes to racks over their links (default true). */
   inProcessRack?: boolean;
   /** Rack link timings (tests shorten them). */
-  rackLink?: Pick<RackEndpointOptions, 'heartbeatMs' | 'deadMs' | 'callTimeoutMs' | 'maxFrameBytes' | 'handshakeTimeoutMs'> & { dhcpPollMs?: number };
+  rackLink?: Pick<RackEndpointOptions, 'heartbeatMs' | 'deadMs' | 'callTimeoutMs' | 'maxFrameBytes' | 'handshakeTimeoutMs'> & { dhcpPollMs?: number; imagesPollMs?: number };
 }
 
 /** The power port on the rack's PowerService in this process (region and rack in one process). */
@@ -92,6 +93,8 @@ export interface RunningRegion {
   /** Racks linked to this region process. */
   racks: RackRegistry;
   dhcpPush: DhcpPusher;
+  /** Image sync for racks (manifest, downloads, sync pushes). */
+  images: RegionImages;
   close(): Promise<void>;
 }
 
@@ -104,6 +107,9 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
   const workflows = new WorkflowRunner(svc, o.workflows);
   svc.wakeWorkflows = () => workflows.wake();
   const { app } = buildRegionServer({ svc, handlers: HANDLERS, deps: { version: VERSION }, logger: o.quiet ? false : { level: o.logLevel ?? 'info' } });
+  // Racks sync `<data-dir>/images` (manifest and pushes over their links, files over HTTP: routes before listen).
+  const images = new RegionImages({ svc, registry: racks, root: join(resolveDataDir(o.dataDir), 'images'), pollMs: o.rackLink?.imagesPollMs });
+  images.registerRoute(app);
   await attachBootResources({ app, svc, imagesDir: join(resolveDataDir(o.dataDir), 'images'), version: VERSION }); // boot-resources/: scan, resume imports, streaming uploads
   const port = o.port ?? Number(process.env.PLINTH_PORT ?? 5240);
   const host = o.host ?? process.env.PLINTH_HOST ?? '0.0.0.0';
@@ -116,7 +122,8 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
   const dataDir = resolveDataDir(o.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const writeSecret = (secret: string) => writeFileSync(join(dataDir, 'secret'), `${secret}\n`, { mode: 0o600 });
-  const rackEndpoint = await attachRackEndpoint({ svc, server: app.server, registry: racks, ...o.rackLink });
+  const rackEndpoint = await attachRackEndpoint({ svc, server: app.server, registry: racks, ...o.rackLink, extend: images.extend });
+  svc.rackImages = images.start().hooks;
   writeSecret((await ensureRackSecret(svc)).secret);
   svc.rackLinks = {
     drop: (systemId, reason) => racks.drop(systemId, CLOSE.shutdown, reason),
@@ -140,11 +147,12 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
   log.info({ url, store: db.kind, version: VERSION }, 'region started');
 
   return {
-    url, svc, racks, dhcpPush,
+    url, svc, racks, dhcpPush, images,
     async close() {
       clearInterval(housekeeping);
       clearInterval(noncePruning);
       await dhcpPush.stop();
+      images.stop();
       await rackEndpoint.close();
       await tagEvaluator.stop();
       admin?.close();

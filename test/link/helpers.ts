@@ -51,14 +51,14 @@ export function newLink(url: string, secret: string, extra: Partial<RegionLinkOp
   });
 }
 
-export function waitFor<T>(emitter: NodeJS.EventEmitter, event: string, timeoutMs = 5000): Promise<T> {
+export function waitFor<T>(emitter: NodeJS.EventEmitter, event: string, timeoutMs = 20_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
     emitter.once(event, (v: T) => { clearTimeout(t); resolve(v); });
   });
 }
 
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await check()) return;

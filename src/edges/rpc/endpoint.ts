@@ -41,6 +41,8 @@ export interface RackEndpointOptions {
   maxFrameBytes?: number;
   /** Time a new connection has to authenticate and say hello (default 10 s). */
   handshakeTimeoutMs?: number;
+  /** Adds further calls to each link (image sync: images-link.ts); `systemId()` is set after hello. */
+  extend?: (peer: LinkPeer, systemId: () => string | undefined) => void;
 }
 
 export interface RackEndpoint { region: string; close(): Promise<void> }
@@ -146,6 +148,7 @@ export async function attachRackEndpoint(o: RackEndpointOptions): Promise<RackEn
       await rememberLeases(svc, sid, p.data.leases);
       return recordLeases(svc, p.data.leases);
     }));
+    o.extend?.(peer, () => systemId);
     peer.once('close', (code: number, reason: string) => {
       if (!systemId) return;
       svc.log.info({ system_id: systemId, code, reason }, 'rack link closed');

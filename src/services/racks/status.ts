@@ -4,6 +4,7 @@
  * region that died without saying so does not leave its racks looking healthy.
  */
 import type { ServiceContext } from '../context.ts';
+import type { RackImageSync } from './images-status.ts';
 
 /** Three missed 10 s heartbeats and then some: the rack (or its region) is gone. */
 export const LIVE_WINDOW_MS = 45_000;
@@ -16,6 +17,8 @@ export interface ServicesReport extends Partial<Record<ServiceName, ServiceState
 export interface RackStatusRow {
   node_id: number; version: string; connected: boolean; region: string | null; connected_at: Date | null;
   last_seen: Date | null; services: Partial<Record<ServiceName, ServiceState>>; images: RackImage[];
+  /** The rack's last image sync report (migration 014); null before it reports. */
+  image_sync?: RackImageSync | null;
 }
 
 export const isLive = (s: Pick<RackStatusRow, 'connected' | 'last_seen'> | undefined, now: Date): boolean =>

@@ -3,16 +3,29 @@
  * filters, reading, deleting, their boot images, and power type descriptions.
  *
  * `import_boot_images`: MAAS starts a sync of the region's boot resources to the rack. Plinth's region
- * holds no boot resources yet, so — as MAAS does when there is nothing to import — nothing is started,
- * and the reply says so plainly instead of claiming an import.
+ * tells the racks linked to it to sync its images directory now (`images.sync`, src/edges/rpc/
+ * images-link.ts) and answers 202; a region without image sync (no `svc.rackImages`) starts nothing
+ * and says so plainly instead of claiming an import.
  */
 import { describePowerTypes } from '../../rack/power/registry.ts';
+import type { ServiceContext } from '../../../services/context.ts';
+import '../../../services/racks/images-hooks.ts';
 import { deleteRack, getRack, listRacks } from '../../../services/racks/queries.ts';
 import { crud, op, p, type HandlerDecl } from '../declare.ts';
 import { jsonReply, noContent, textReply } from '../replies.ts';
 import { renderRack, renderRackImages } from '../render/rack.ts';
 
 const NOTHING_TO_IMPORT = 'the region holds no boot resources to import yet';
+
+/** Asks one rack (or all linked to this region) to sync; null when this region has no image sync. */
+async function requestImageSync(svc: ServiceContext, systemId?: string) {
+  const hooks = svc.rackImages;
+  if (!hooks) return null;
+  const told = hooks.requestSync(systemId);
+  const current = await hooks.current();
+  const what = `${current.files} image file(s), ${(current.bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return { told, what };
+}
 
 export const RackControllersHandler: HandlerDecl = {
   name: 'RackControllersHandler',
@@ -34,8 +47,11 @@ export const RackControllersHandler: HandlerDecl = {
       p.str('domain', 'Only rack controllers in this domain.'),
     ]),
     op('GET', 'describe_power_types', 'Query all rack controllers for power information.', async () => jsonReply(describePowerTypes())),
-    op('POST', 'import_boot_images', 'Import the boot images on all rack controllers.', async () =>
-      textReply(200, `No import started on the rack controllers: ${NOTHING_TO_IMPORT}.`), [], true),
+    op('POST', 'import_boot_images', 'Import the boot images on all rack controllers.', async ({ svc }) => {
+      const r = await requestImageSync(svc);
+      if (!r) return textReply(200, `No import started on the rack controllers: ${NOTHING_TO_IMPORT}.`);
+      return textReply(202, `Boot image sync started on ${r.told.length} rack controller(s) linked to this region (${r.what}).`);
+    }, [], true),
   ],
 };
 
@@ -53,10 +69,13 @@ export const RackControllerHandler: HandlerDecl = {
       return noContent;
     }, [p.bool('force', 'Delete even when the rack provides DHCP on a VLAN (a secondary takes over).')], true),
     op('GET', 'list_boot_images', 'List the boot images on this rack controller.', async ({ svc, path }) =>
-      renderRackImages((await getRack(svc, path.system_id)).rack, svc.now())),
+      renderRackImages((await getRack(svc, path.system_id)).rack, svc.now(), await svc.rackImages?.current())),
     op('POST', 'import_boot_images', 'Import the boot images on this rack controller.', async ({ svc, path }) => {
       const { rack } = await getRack(svc, path.system_id);
-      return textReply(200, `No import started on ${rack.node.hostname}: ${NOTHING_TO_IMPORT}.`);
+      const r = await requestImageSync(svc, path.system_id);
+      if (!r) return textReply(200, `No import started on ${rack.node.hostname}: ${NOTHING_TO_IMPORT}.`);
+      if (!r.told.length) return textReply(200, `${rack.node.hostname} is not linked to this region with image sync; it syncs when its link comes up.`);
+      return textReply(202, `Boot image sync started on ${rack.node.hostname} (${r.what}).`);
     }, [], true),
   ],
 };

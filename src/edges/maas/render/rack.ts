@@ -19,8 +19,11 @@ function serviceSet(r: RackRecord, now: Date) {
       : 'The rack has never connected to a region.';
     return [{ name: 'rackd', status: 'dead', status_info: why }, ...SERVICES.map(([, name]) => ({ name, status: 'off', status_info: why }))];
   }
+  const sync = s!.image_sync;
   return [
-    { name: 'rackd', status: 'running', status_info: '' },
+    sync?.state === 'failed'
+      ? { name: 'rackd', status: 'degraded', status_info: `Boot image sync failed: ${sync.reason ?? 'no reason given'}` }
+      : { name: 'rackd', status: 'running', status_info: '' },
     ...SERVICES.map(([key, name]) => {
       const st = s!.services[key];
       return st ? { name, status: st.status, status_info: st.reason ?? '' } : { name, status: 'unknown', status_info: 'Not reported by the rack yet.' };
@@ -66,8 +69,22 @@ export function renderRack(r: RackRecord, l: Pick<RackListing, 'net'>, now: Date
   };
 }
 
-/** `op=list_boot_images`: what the rack reported holding, and whether it is connected. */
-export function renderRackImages(r: RackRecord, now: Date) {
+/**
+ * `op=list_boot_images`: what the rack reported holding, whether it is connected, and its image sync
+ * status — `synced` (its last sync completed against the region's current images), `syncing`,
+ * `out-of-sync` (failed, behind the region's images, or never reported while the region syncs
+ * images), `unknown` while it is not connected. `region` is the region's current manifest, when the
+ * region syncs images (without it a live rack counts as synced, as before image sync). `sync` adds
+ * the rack's progress report.
+ */
+export function renderRackImages(r: RackRecord, now: Date, region?: { digest: string }) {
   const live = isLive(r.status, now);
-  return { images: r.status?.images ?? [], connected: live, status: live ? 'synced' : 'unknown' };
+  const sync = r.status?.image_sync ?? undefined;
+  let status = 'unknown';
+  if (live && !sync) status = region ? 'out-of-sync' : 'synced';
+  else if (live && sync) {
+    status = sync.state === 'syncing' ? 'syncing'
+      : sync.state === 'failed' || (region && sync.digest !== region.digest) ? 'out-of-sync' : 'synced';
+  }
+  return { images: r.status?.images ?? [], connected: live, status, ...(sync ? { sync } : {}) };
 }

@@ -12,7 +12,7 @@
  * marker, download into `<path>.partial`, rename it to `<path>`, write the marker.
  */
 import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 export class PathRefused extends Error {
   constructor(readonly status: 400 | 403, message: string) {
@@ -84,8 +84,36 @@ async function openRegular(path: string, tagSeed: string): Promise<OpenedFile | 
   return { handle, size: st.size, mtimeMs: st.mtimeMs, etag, identity };
 }
 
+/**
+ * Who wants to know which images are served (the rack's image cache: LRU times, files in use,
+ * misses). `opened` when a file is handed out, `closed` when its handle closes, `missed` when a
+ * requested image is missing or incomplete. One listener per images directory.
+ */
+export interface ImageUseListener { opened(path: string): void; closed(path: string): void; missed(path: string): void }
+const useListeners = new Map<string, ImageUseListener>();
+
+export function setImageUseListener(root: string, listener: ImageUseListener | undefined): void {
+  if (listener) useListeners.set(resolve(root), listener);
+  else useListeners.delete(resolve(root));
+}
+
 /** Opens a complete image of the store, or null (missing, incomplete, no valid marker). */
 export async function openImage(root: string, segments: string[]): Promise<OpenedFile | null> {
+  const opened = await openComplete(root, segments);
+  const listener = useListeners.size ? useListeners.get(resolve(root)) : undefined;
+  if (listener) {
+    const path = segments.join('/');
+    if (!opened) listener.missed(path);
+    else {
+      listener.opened(path);
+      // FileHandle emits 'close' (Node ≥ 15.4), which its type declarations do not show.
+      (opened.handle as unknown as NodeJS.EventEmitter).once('close', () => listener.closed(path));
+    }
+  }
+  return opened;
+}
+
+async function openComplete(root: string, segments: string[]): Promise<OpenedFile | null> {
   const last = segments[segments.length - 1];
   if (!last || last.endsWith('.partial') || last.endsWith('.sha256')) return null;
   const file = await inside(root, segments);

@@ -22,7 +22,7 @@
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import { LinkCache } from './cache.ts';
-import { LinkCallError, LinkPeer, type CallHandler } from './peer.ts';
+import { LinkCallError, LinkPeer, type CallHandler, type PushHandler } from './peer.ts';
 import {
   authOkFrame, challengeFrame, CLOSE, DEFAULT_MAX_FRAME_BYTES, digest, digestMatches, dhcpConfig, helloResult, newNonce,
   parseFrame, RACK_LINK_PATH, SECRET_PATTERN, type BootRequestParams, type LeasesReport, type RackInterface, type ServicesReport,
@@ -71,6 +71,7 @@ export class RegionLink extends EventEmitter {
   private retryTimer: NodeJS.Timeout | undefined;
   private lastReport: ServicesReport | undefined;
   private readonly handlers = new Map<string, CallHandler>();
+  private readonly pushHandlers = new Map<string, PushHandler>();
   private readonly cache: LinkCache;
   private readonly backoff: BackoffOptions;
   private id: string | undefined;
@@ -93,6 +94,13 @@ export class RegionLink extends EventEmitter {
   handle(method: string, fn: CallHandler): this {
     this.handlers.set(method, fn);
     this.peer?.handle(method, fn);
+    return this;
+  }
+
+  /** Takes the region's pushes of `method` (e.g. images.sync); a push nobody takes closes the link. */
+  onPush(method: string, fn: PushHandler): this {
+    this.pushHandlers.set(method, fn);
+    this.peer?.onPush(method, fn);
     return this;
   }
 
@@ -187,6 +195,7 @@ export class RegionLink extends EventEmitter {
   private async linkUp(ws: WebSocket): Promise<void> {
     const peer = new LinkPeer(ws, { label: 'the region', heartbeatMs: this.opts.heartbeatMs, deadMs: this.opts.deadMs, callTimeoutMs: this.opts.callTimeoutMs });
     for (const [m, fn] of this.handlers) peer.handle(m, fn);
+    for (const [m, fn] of this.pushHandlers) peer.onPush(m, fn);
     peer.onPush('dhcp.config', (params) => {
       const cfg = dhcpConfig.safeParse(params);
       if (!cfg.success) return;
