@@ -18,6 +18,9 @@ grep -q 'cloud-config-url' "$root"/usr/lib/python3/dist-packages/cloudinit/cmd/m
 cat >"$root/etc/cloud/cloud.cfg.d/90_plinth_ephemeral.cfg" <<'CFG'
 # Plinth ephemeral environment: the region's metadata service is the only source.
 datasource_list: [ MAAS ]
+# No locale generation in a throw-away environment (and no locales package to do it with): without
+# this, cloud-init's locale module fails, and a failed cloud-init stage fails the machine's action.
+locale: false
 CFG
 
 # The initramfs brings the boot interface up as eth0 and hands its lease over; renaming an interface
