@@ -20,7 +20,7 @@
  * .cache/images). Slow under TCG on 2 cores: one VM takes ~10–20 min; 8 VMs much longer.
  * Run: npx tsx bench/lifecycle.ts [--vms 1,4,8] [--firmware bios|uefi] [--memory MiB] [--timeout-min 90]
  */
-import { ensureImages, startLab, startPlinth, until, type Api } from '../test/e2e/harness.ts';
+import { ensureImages, startLab, startPlinth, StopWaiting, until, type Api } from '../test/e2e/harness.ts';
 import type { LabStatus } from '../src/edges/lab/index.ts';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
@@ -41,7 +41,7 @@ async function machineBy(api: Api, mac: string): Promise<any | undefined> {
 
 async function statusIs(api: Api, sid: string, want: string): Promise<boolean> {
   const m = (await api('GET', `machines/${sid}/`)).json();
-  if (/^Failed/.test(m.status_name)) throw new Error(`${sid}: ${m.status_name}: ${m.status_message}`);
+  if (/^Failed/.test(m.status_name)) throw new StopWaiting(`${sid}: ${m.status_name}: ${m.status_message}`);
   return m.status_name === want;
 }
 
@@ -66,7 +66,7 @@ async function life(api: Api, lab: LabStatus, i: number, t0: number, bmcPowerOn:
   await bmcPowerOn(i);
   const m = await until(`${vm.name} enlisted as New`, async () => {
     const x = await machineBy(api, vm.macs[0]);
-    if (x && /^Failed/.test(x.status_name)) throw new Error(`${vm.name}: ${x.status_name}`);
+    if (x && /^Failed/.test(x.status_name)) throw new StopWaiting(`${vm.name}: ${x.status_name}`);
     return x?.status_name === 'New' && x.power_type === 'ipmi' && x;
   }, TIMEOUT_MS, 3000);
   const enlisted = (Date.now() - t0) / 1000;

@@ -6,6 +6,7 @@
 import { NodeStatus as S } from '../domain/machine/status.ts';
 import { setStatus } from '../services/lifecycle/machine-tx.ts';
 import { powerOffLater } from '../services/lifecycle/status-actions.ts';
+import { releaseAutoAddresses } from '../services/network/links.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { NodePatch } from '../store/repos/machine-write.ts';
 import type { NodeRow } from '../store/repos/machines.ts';
@@ -89,6 +90,7 @@ const release: WorkflowDef = {
     powerOff('power_off'),
     settle('finish', 'Release finished', () => S.READY, () => RELEASED, () => async (q, m) => {
       await q.query('delete from node_user_data where node_id = $1', [m!.id]);
+      await releaseAutoAddresses(q, m!); // AUTO links keep their place; their addresses go back to the pool
     }),
   ],
 };

@@ -92,6 +92,9 @@ export async function startLab(o: Partial<LabUpOptions> = {}): Promise<{ status:
   return { status, stateDir, async close() { await labDown(stateDir); rmSync(stateDir, { recursive: true, force: true }); } };
 }
 
+/** Thrown inside an `until` check: stop waiting at once (a machine that failed will not recover by itself). */
+export class StopWaiting extends Error {}
+
 export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 1000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -99,7 +102,10 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | n
     try {
       const v = await fn();
       if (v) return v;
-    } catch (err) { last = err; }
+    } catch (err) {
+      if (err instanceof StopWaiting) throw err;
+      last = err;
+    }
     if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

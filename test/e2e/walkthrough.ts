@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { consoleTail, startLab, startPlinth, until, type Plinth } from './harness.ts';
+import { consoleTail, startLab, startPlinth, StopWaiting, until, type Plinth } from './harness.ts';
 import type { LabStatus } from '../../src/edges/lab/index.ts';
 
 const run = promisify(execFile);
@@ -90,7 +90,7 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
       const m = await until('the machine to enlist and settle as New', async () => {
         const found = (await api('GET', `machines/?mac_address=${mac}`)).json()[0];
         if (found) machineId = found.system_id;
-        if (found && /^Failed/.test(found.status_name)) throw new Error(`${found.status_name}: ${found.status_message}`);
+        if (found && /^Failed/.test(found.status_name)) throw new StopWaiting(`${found.status_name}: ${found.status_message}`);
         return found?.status_name === 'New' && found;
       }, 600_000, 2000);
       machineId = m.system_id;
@@ -109,7 +109,7 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
     await step('commission → Ready with CPU, memory, disks and NIC', async () => {
       const r = await api('POST', `machines/${sid}/?op=commission`);
       assert.equal(r.status, 200, r.text);
-      const m = await until('Ready', async () => { const x = (await api('GET', `machines/${sid}/`)).json(); if (/^Failed/.test(x.status_name)) throw new Error(`${x.status_name}: ${x.status_message}`); return x.status_name === 'Ready' && x; }, 600_000, 3000);
+      const m = await until('Ready', async () => { const x = (await api('GET', `machines/${sid}/`)).json(); if (/^Failed/.test(x.status_name)) throw new StopWaiting(`${x.status_name}: ${x.status_message}`); return x.status_name === 'Ready' && x; }, 600_000, 3000);
       assert.equal(m.cpu_count, 1);
       assert.ok(m.memory >= 1400 && m.memory <= 1536, `memory ${m.memory}`);
       assert.equal(m.physicalblockdevice_set.length, 2);
@@ -132,7 +132,7 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
     const deployed = await step('deploy with the admin\'s SSH key → Deployed', async () => {
       const r = await api('POST', `machines/${sid}/?op=deploy`, [['osystem', 'debian'], ['distro_series', 'bookworm']]);
       assert.equal(r.status, 200, r.text);
-      return until('Deployed', async () => { const x = (await api('GET', `machines/${sid}/`)).json(); if (/^Failed/.test(x.status_name)) throw new Error(`${x.status_name}: ${x.status_message}`); return x.status_name === 'Deployed' && x; }, 900_000, 3000);
+      return until('Deployed', async () => { const x = (await api('GET', `machines/${sid}/`)).json(); if (/^Failed/.test(x.status_name)) throw new StopWaiting(`${x.status_name}: ${x.status_message}`); return x.status_name === 'Deployed' && x; }, 900_000, 3000);
     });
     const address = ip || deployed.ip_addresses[0];
 
@@ -150,7 +150,7 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
     await step('release with erase → Ready and powered off', async () => {
       const r = await api('POST', `machines/${sid}/?op=release`, [['erase', 'true'], ['quick_erase', 'true']]);
       assert.equal(r.status, 200, r.text);
-      await until('Ready', async () => { const x = (await api('GET', `machines/${sid}/`)).json(); if (/^Failed/.test(x.status_name)) throw new Error(`${x.status_name}: ${x.status_message}`); return x.status_name === 'Ready'; }, 600_000, 3000);
+      await until('Ready', async () => { const x = (await api('GET', `machines/${sid}/`)).json(); if (/^Failed/.test(x.status_name)) throw new StopWaiting(`${x.status_name}: ${x.status_message}`); return x.status_name === 'Ready'; }, 600_000, 3000);
       await until('power off', async () => /Power is off/.test((await ipmi('chassis', 'power', 'status')).stdout), 120_000, 2000);
     });
   } finally {

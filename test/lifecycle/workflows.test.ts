@@ -87,9 +87,18 @@ for (const kind of BACKENDS) {
 
     test('deploy from Ready: allocate, power on, installed → netboot off, deployed → Deployed; release with erase → Ready', async () => {
       const { sid, b } = await readyMachine(`wf-${kind}-3`);
+      // An AUTO link: deployment claims its address, release gives it back.
+      const iface = (await r.api('GET', `machines/${sid}/`)).json().interface_set[0];
+      const sn = await r.api('POST', 'subnets/', [['cidr', '10.77.0.0/24'], ['vlan', String(iface.vlan.id)]]);
+      assert.equal(sn.status, 200, sn.text);
+      const linked = await r.api('POST', `nodes/${sid}/interfaces/${iface.id}/?op=link_subnet`, [['mode', 'AUTO'], ['subnet', String(sn.json().id)]]);
+      assert.equal(linked.status, 200, linked.text);
+      const autoIp = async () => (await r.api('GET', `machines/${sid}/`)).json().interface_set[0].links[0].ip_address as string | undefined;
+      assert.equal(await autoIp(), undefined);
       const res = await r.api('POST', `machines/${sid}/?op=deploy`, [['osystem', 'debian'], ['distro_series', 'bookworm']], r.userKey);
       assert.equal(res.status, 200, res.text);
       assert.equal(res.json().owner, 'alice');
+      assert.match((await autoIp()) ?? '', /^10\.77\.0\.\d+$/, 'deployment claimed the AUTO address');
       await r.runner.drain();
       assert.equal(b.state.power, 'on');
       await machineReported(r.svc, sid, { kind: 'installed' });
@@ -112,6 +121,7 @@ for (const kind of BACKENDS) {
       const machine = (await r.api('GET', `machines/${sid}/`)).json();
       assert.equal(machine.osystem, '');
       assert.equal(machine.netboot, true);
+      assert.equal(await autoIp(), undefined, 'release returned the AUTO address');
     });
 
     test('rescue mode from Deployed and back: the machine returns to Deployed', async () => {

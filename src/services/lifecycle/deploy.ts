@@ -7,6 +7,8 @@ import { invalid } from '../../domain/errors.ts';
 import { NodeStatus } from '../../domain/machine/status.ts';
 import type { NodeRow } from '../../store/repos/machines.ts';
 import { getConfig } from '../config.ts';
+import { loadTopology } from '../../store/repos/network.ts';
+import { claimAutoAddresses } from '../network/links.ts';
 import type { Actor, Queryable, ServiceContext } from '../context.ts';
 import { beginWorkflow, describeActor, planOrThrow, setStatus, wake, withMachine } from './machine-tx.ts';
 
@@ -70,6 +72,8 @@ export async function startDeployment(q: Queryable, ctx: ServiceContext, actor: 
   } else {
     await q.query('delete from node_user_data where node_id = $1', [m.id]);
   }
+  // AUTO links get their addresses now (MAAS claims them when deployment starts; release gives them back).
+  await claimAutoAddresses(q, m, await loadTopology(q));
   const deadline = await setStatus(q, ctx, m, {
     to: NodeStatus.DEPLOYING, username: actor.username, description: describeActor(actor, o.comment),
     patch: { ...os, ephemeral_deploy: o.ephemeral_deploy ?? false, netboot: true },
