@@ -8,7 +8,11 @@ import pg from 'pg';
 export interface Queryable {
   /** True when independent queries may run at once (a pool); a single connection or transaction runs them in turn. */
   readonly concurrent?: boolean;
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * `prepare`: a hot statement of fixed text, kept parsed and planned per PostgreSQL connection (a
+   * named prepared statement) instead of being parsed and planned on every call. Ignored by PGlite.
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], opts?: { prepare?: boolean }): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -57,6 +61,15 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   };
 }
 
+const statementNames = new Map<string, string>();
+/** pg's query config: a named (prepared) statement for `prepare`, else the unnamed one. */
+function pgQuery(sql: string, params: unknown[] | undefined, opts: { prepare?: boolean } | undefined) {
+  if (!opts?.prepare) return { text: sql, values: params };
+  let name = statementNames.get(sql);
+  if (!name) statementNames.set(sql, (name = `plinth_${statementNames.size}`));
+  return { name, text: sql, values: params };
+}
+
 export async function openPostgres(url: string, max = 10): Promise<Db> {
   const types = {
     getTypeParser: ((oid: number, format?: string) =>
@@ -68,14 +81,14 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
   return {
     kind: 'postgres',
     concurrent: true,
-    query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
+    query: async <T>(sql: string, params?: unknown[], opts?: { prepare?: boolean }) => (await pool.query(pgQuery(sql, params, opts))).rows as T[],
     exec: async (sql: string) => { await pool.query(sql); },
     async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       try {
         await client.query('begin');
         const result = await fn({
-          query: async <R>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as R[],
+          query: async <R>(sql: string, params?: unknown[], opts?: { prepare?: boolean }) => (await client.query(pgQuery(sql, params, opts))).rows as R[],
           exec: async (sql: string) => { await client.query(sql); },
         });
         await client.query('commit');

@@ -5,7 +5,7 @@
  * back to anonymous.
  */
 import type { Actor, ServiceContext } from '../../services/context.ts';
-import { findCredentialUsingNonce } from '../../services/identity/tokens.ts';
+import { findCredentialUsingNonce, type MachineVersionRow } from '../../services/identity/tokens.ts';
 import { findSession } from '../../services/identity/sessions.ts';
 import { extractOAuthParams, parseAuthorizationHeader, verifySignature } from './wire/oauth.ts';
 
@@ -13,7 +13,7 @@ export const TIMESTAMP_WINDOW = 300;
 
 export type AuthOutcome =
   | { kind: 'anonymous' }
-  | { kind: 'actor'; actor: Actor; via: 'oauth' | 'session'; csrfToken?: string }
+  | { kind: 'actor'; actor: Actor; via: 'oauth' | 'session'; csrfToken?: string; machine?: MachineVersionRow | null }
   | { kind: 'refused'; status: 400 | 401 | 403; message: string };
 
 export interface AuthInput {
@@ -24,6 +24,8 @@ export interface AuthInput {
   bodyPairs: Array<[string, string]>;
   formEncoded: boolean;
   sessionId: string | undefined;
+  /** A system_id whose version row to read along with an OAuth credential (one statement, not two). */
+  alsoMachine?: string;
 }
 
 function oauthFromPairs(pairs: Array<[string, string]>): Record<string, string> | null {
@@ -45,7 +47,7 @@ export async function authenticate(svc: ServiceContext, input: AuthInput): Promi
   if (!o) return { kind: 'anonymous' }; // incomplete OAuth "fails quietly", as MAAS does
   if (!/^\d{1,12}$/.test(o.timestamp)) return { kind: 'refused', status: 400, message: 'Bad Request: Invalid timestamp.' };
   if (o.version !== undefined && o.version !== '1.0') return { kind: 'refused', status: 401, message: `Authorization Error: OAuth version ${o.version} not supported.` };
-  const cred = await findCredentialUsingNonce(svc.db, o.token, o.nonce, Number(o.timestamp));
+  const cred = await findCredentialUsingNonce(svc.db, o.token, o.nonce, Number(o.timestamp), input.alsoMachine);
   if (!cred) return { kind: 'refused', status: 401, message: `Authorization Error: 'Invalid access token: ${o.token}'` };
   if (cred.token.consumer_key !== o.consumerKey) return { kind: 'refused', status: 401, message: 'Authorization Error: Invalid API key.' };
   const ok = verifySignature({
@@ -61,5 +63,6 @@ export async function authenticate(svc: ServiceContext, input: AuthInput): Promi
     return { kind: 'refused', status: 401, message: `Authorization Error: 'Nonce already used: ${o.nonce}'` };
   if (cred.token.kind === 'node') return { kind: 'actor', via: 'oauth', actor: { id: -1, username: 'maas-init-node', isAdmin: false, isNode: true, nodeId: cred.token.node_id ?? undefined } };
   if (!cred.user || !cred.user.is_active) return { kind: 'refused', status: 403, message: 'User is not allowed access to this API.' };
-  return { kind: 'actor', via: 'oauth', actor: { id: cred.user.id, username: cred.user.username, isAdmin: cred.user.is_superuser } };
+  const actor = { id: cred.user.id, username: cred.user.username, isAdmin: cred.user.is_superuser };
+  return cred.machine === undefined ? { kind: 'actor', via: 'oauth', actor } : { kind: 'actor', via: 'oauth', actor, machine: cred.machine };
 }

@@ -9,23 +9,35 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 export const jsonReply = (value: unknown, status = 200): Reply => ({ status, contentType: JSON_TYPE, body: JSON.stringify(value) });
-/** Batches of about 256 KiB for a streamed JSON array. */
-function* jsonArrayChunks(parts: readonly string[]): Generator<string> {
-  let chunk = '[';
+const OPEN = Buffer.from('['), COMMA = Buffer.from(','), CLOSE = Buffer.from(']');
+const BATCH = 262_144;
+
+/** Batches of about 256 KiB for a streamed JSON array (one copy of each element, no string building). */
+function* jsonArrayChunks(parts: readonly Buffer[]): Generator<Buffer> {
+  let batch: Buffer[] = [OPEN];
+  let size = 1;
   for (let i = 0; i < parts.length; i++) {
-    chunk += i ? `,${parts[i]}` : parts[i];
-    if (chunk.length >= 262_144) { yield chunk; chunk = ''; }
+    if (i) { batch.push(COMMA); size++; }
+    batch.push(parts[i]);
+    size += parts[i].length;
+    if (size >= BATCH) { yield Buffer.concat(batch, size); batch = []; size = 0; }
   }
-  yield `${chunk}]`;
+  batch.push(CLOSE);
+  yield Buffer.concat(batch, size + 1);
 }
 
 /**
- * A JSON array of already-serialised elements. Small arrays are one string; large ones (full machine
- * listings run to tens of MB) are streamed in batches so no copy of the whole document is ever built.
+ * A JSON array of already-serialised (UTF-8) elements. Small arrays are one buffer; large ones (full
+ * machine listings run to tens of MB) are streamed in batches so no copy of the whole document is ever built.
  */
-export function jsonArrayReply(parts: readonly string[]): Reply {
+export function jsonArrayReply(parts: readonly Buffer[]): Reply {
   const total = parts.reduce((n, p) => n + p.length, 0);
-  if (total < 1_048_576) return { contentType: JSON_TYPE, body: `[${parts.join(',')}]` };
+  if (total < 1_048_576) {
+    const all: Buffer[] = [OPEN];
+    parts.forEach((p, i) => { if (i) all.push(COMMA); all.push(p); });
+    all.push(CLOSE);
+    return { contentType: JSON_TYPE, body: Buffer.concat(all) };
+  }
   return { contentType: JSON_TYPE, body: Readable.from(jsonArrayChunks(parts), { objectMode: false }) };
 }
 

@@ -6,9 +6,10 @@
 import { Readable } from 'node:stream';
 import { PlinthError } from '../../domain/errors.ts';
 import type { Actor, ServiceContext } from '../../services/context.ts';
+import type { MachineVersionRow } from '../../services/identity/tokens.ts';
 import { buildArgs } from './args.ts';
 import { authenticate } from './auth.ts';
-import { API_PREFIX, type ActionDecl, type EdgeDeps, type HandlerDecl, type Method, type Reply } from './declare.ts';
+import { API_PREFIX, type ActionCtx, type ActionDecl, type EdgeDeps, type HandlerDecl, type Method, type Reply } from './declare.ts';
 import { buildDescription, type Description } from './describe.ts';
 import { errorReply, jsonReply, textReply } from './replies.ts';
 import { parseQuery, parseRequestBody } from './wire/body.ts';
@@ -27,6 +28,24 @@ export interface ApiRequest {
 interface Route { handler: HandlerDecl; regex: RegExp; names: string[] }
 
 export interface Dispatched { reply: Reply; handlerName: string; op: string | null }
+
+/**
+ * Actions that take their machine's version from the authentication round trip (the single-machine
+ * GET: one statement per request instead of two), with the path parameter naming the machine.
+ */
+const PRELOAD_MACHINE = new WeakMap<ActionDecl, string>();
+const PRELOADED = new WeakMap<ActionCtx, MachineVersionRow | null>();
+
+export function preloadMachineVersion(action: ActionDecl, pathParam: string): ActionDecl {
+  PRELOAD_MACHINE.set(action, pathParam);
+  return action;
+}
+
+/**
+ * The machine version row read with the caller's OAuth credential: null when no machine has that
+ * system_id, undefined when it was not read (anonymous or session caller). Not filtered by visibility.
+ */
+export const preloadedMachineVersion = (ctx: ActionCtx) => PRELOADED.get(ctx);
 
 const header = (h: ApiRequest['headers'], name: string) => {
   const v = h[name];
@@ -78,13 +97,15 @@ export class ApiRouter {
 
       let actor: Actor | null = null;
       let action: ActionDecl;
+      let preloaded: MachineVersionRow | null | undefined;
       if (handler.anonOnly) {
         action = anonAction!;
       } else {
+        const machineParam = authAction && PRELOAD_MACHINE.get(authAction);
         const auth = await authenticate(this.svc, {
           method, url: req.origin + req.url, authorization: header(req.headers, 'authorization'),
           queryPairs, bodyPairs: body.fields, formEncoded: (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded'),
-          sessionId: req.cookies.sessionid,
+          sessionId: req.cookies.sessionid, alsoMachine: machineParam ? params[machineParam] : undefined,
         });
         if (auth.kind === 'refused') return { reply: unauthorized(auth.status, auth.message), handlerName, op };
         if (auth.kind === 'anonymous') {
@@ -97,14 +118,17 @@ export class ApiRouter {
           actor = auth.actor;
           if (!authAction) return { reply: textReply(400, `Unrecognised signature: method=${method} op=${op ?? 'None'}`), handlerName, op };
           action = authAction;
+          preloaded = auth.machine;
           if ((action.admin || handler.adminOnly) && !actor.isAdmin) return { reply: textReply(403, 'This method is reserved for admin users.'), handlerName, op };
         }
       }
       const args = buildArgs(action.params ?? [], [...queryPairs.filter(([k]) => k !== 'op'), ...body.fields.filter(([k]) => k !== 'op')], [...body.files]);
-      const result = await action.run({
+      const ctx: ActionCtx = {
         svc: this.svc, actor, user: actor ?? ANONYMOUS, path: params, args, deps: this.deps,
         req: { origin: req.origin, headers: req.headers, remoteAddress: req.remoteAddress, json: body.json, files: body.files },
-      });
+      };
+      if (preloaded !== undefined) PRELOADED.set(ctx, preloaded);
+      const result = await action.run(ctx);
       return { reply: toReply(result), handlerName, op };
     } catch (err) {
       return { reply: errorReply(err, this.svc), handlerName, op };

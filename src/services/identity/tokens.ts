@@ -1,7 +1,10 @@
 /** API keys in MAAS form (consumer_key:token_key:token_secret, consumer secret empty). */
 import { badRequest, notFound } from '../../domain/errors.ts';
 import { tokensRepo, type TokenRow, type UserRow } from '../../store/repos/users.ts';
+import type { MachineVersionRow } from '../../store/repos/machines.ts';
 import { randomKey, type Actor, type Queryable, type ServiceContext } from '../context.ts';
+
+export type { MachineVersionRow };
 
 export const formatKey = (t: Pick<TokenRow, 'consumer_key' | 'token_key' | 'token_secret'>) =>
   `${t.consumer_key}:${t.token_key}:${t.token_secret}`;
@@ -42,14 +45,21 @@ export async function renameToken(ctx: ServiceContext, actor: Actor, token: stri
   await tokensRepo.rename(ctx.db, t.id, name);
 }
 
-export interface Credential { token: TokenRow; user: UserRow | undefined }
+/** A token and what authentication needs of its user (the user's other columns are never loaded on this path). */
+export interface Credential { token: TokenRow; user: Pick<UserRow, 'id' | 'username' | 'is_superuser' | 'is_active'> | undefined }
 
-/** The credential of a token key with the request's nonce recorded; `fresh` false means a replay. */
-export async function findCredentialUsingNonce(q: Queryable, tokenKey: string, nonce: string, ts: number): Promise<(Credential & { fresh: boolean }) | undefined> {
-  const row = await tokensRepo.credentialUsingNonce(q, tokenKey, nonce, ts);
+/**
+ * The credential of a token key with the request's nonce recorded; `fresh` false means a replay.
+ * `alsoMachine`: a system_id whose version row to read in the same statement (`machine`, null when no
+ * such machine; not yet filtered by what the caller may see).
+ */
+export async function findCredentialUsingNonce(q: Queryable, tokenKey: string, nonce: string, ts: number, alsoMachine?: string):
+  Promise<(Credential & { fresh: boolean; machine?: MachineVersionRow | null }) | undefined> {
+  const row = await tokensRepo.credentialUsingNonce(q, tokenKey, nonce, ts, alsoMachine);
   if (!row) return undefined;
-  const { user_row, fresh, ...token } = row;
-  return { token, user: user_row ?? undefined, fresh };
+  const { username, is_superuser, is_active, fresh, machine, ...token } = row;
+  const user = token.user_id !== null && username !== null ? { id: token.user_id, username, is_superuser: is_superuser === true, is_active: is_active === true } : undefined;
+  return alsoMachine === undefined ? { token, user, fresh } : { token, user, fresh, machine: machine ?? null };
 }
 
 /**

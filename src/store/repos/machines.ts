@@ -141,6 +141,18 @@ export async function machineVersions(q: Queryable, filter: NodeFilter): Promise
   return { rows: rows.map((r) => ({ id: r.id, version: r.version })), epoch };
 }
 
+/** One machine's id, version and owner, with the render epoch: all a cached read needs to know. */
+export interface MachineVersionRow { id: number; version: number; owner_id: number | null; epoch: number }
+
+/**
+ * A scalar subquery giving the `MachineVersionRow` (JSON; null when there is no such machine) of the
+ * machine whose system_id is the parameter `param`: lets another statement, the API's credential
+ * check, read it in the same round trip.
+ */
+export const machineVersionJsonSql = (param: string) =>
+  `(select json_build_object('id', n.id, 'version', n.version, 'owner_id', n.owner_id, 'epoch', (select epoch from render_epoch where id = 1))
+      from nodes n where n.node_type = 0 and n.system_id = ${param})`;
+
 export async function loadMachine(q: Queryable, systemId: string): Promise<MachineRecord | undefined> {
   return (await loadMachines(q, { where: ['n.system_id = $1', 'n.node_type = 0'], params: [systemId] }))[0];
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.ts';
+import { machineVersionJsonSql, type MachineVersionRow } from './machines.ts';
 
 export interface UserRow {
   id: number; username: string; email: string; password_hash: string;
@@ -26,6 +27,9 @@ export const usersRepo = {
   delete: (q: Queryable, id: number) => q.query('delete from users where id = $1', [id]),
 };
 
+/** What a request's authentication needs of the token's user (columns null for a node token). */
+export interface CredentialUser { username: string | null; is_superuser: boolean | null; is_active: boolean | null }
+
 export const tokensRepo = {
   byTokenKey: async (q: Queryable, tokenKey: string) =>
     (await q.query<TokenRow>('select * from api_tokens where token_key = $1', [tokenKey]))[0],
@@ -44,14 +48,19 @@ export const tokensRepo = {
    * The token, its user and the nonce's use in ONE round trip (the API's hot path): the nonce is
    * recorded for a known token before the caller checks the signature, which costs nothing — a
    * request that then fails verification burns only its own, random nonce. `fresh` is false for a replay.
+   * `alsoMachine` (a system_id) adds that machine's `MachineVersionRow` as `machine`, so that a
+   * single-machine GET needs no second statement.
    */
-  credentialUsingNonce: async (q: Queryable, tokenKey: string, nonce: string, ts: number) =>
-    (await q.query<TokenRow & { user_row: UserRow | null; fresh: boolean }>(
+  credentialUsingNonce: async (q: Queryable, tokenKey: string, nonce: string, ts: number, alsoMachine?: string) =>
+    (await q.query<TokenRow & CredentialUser & { fresh: boolean; machine?: MachineVersionRow | null }>(
       `with async_commit as (select set_config('synchronous_commit', 'off', true)),
-            cred as (select t.*, row_to_json(u) as user_row from api_tokens t left join users u on u.id = t.user_id where t.token_key = $1),
+            cred as (select t.id, t.user_id, t.node_id, t.kind, t.name, t.consumer_key, t.token_key, t.token_secret,
+                            u.username, u.is_superuser, u.is_active
+                       from api_tokens t left join users u on u.id = t.user_id where t.token_key = $1),
             used as (insert into oauth_nonces (token_key, nonce, ts) select $1, $2, $3 from async_commit
                       where exists (select 1 from cred) on conflict do nothing returning 1)
-       select cred.*, exists (select 1 from used) as fresh from cred`, [tokenKey, nonce, ts]))[0],
+       select cred.*, exists (select 1 from used) as fresh${alsoMachine === undefined ? '' : `, ${machineVersionJsonSql('$4')} as machine`} from cred`,
+      alsoMachine === undefined ? [tokenKey, nonce, ts] : [tokenKey, nonce, ts, alsoMachine], { prepare: true }))[0],
   pruneNonces: (q: Queryable, olderThan: number) => q.query('delete from oauth_nonces where ts < $1', [olderThan]),
 };
 

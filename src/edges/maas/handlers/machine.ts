@@ -5,6 +5,7 @@ import { deleteMachine } from '../../../services/machines/delete.ts';
 import { updateMachine } from '../../../services/machines/update.ts';
 import { setWorkloadAnnotations } from '../../../services/machines/annotations.ts';
 import { crud, op, p, type HandlerDecl } from '../declare.ts';
+import { preloadMachineVersion, preloadedMachineVersion } from '../router.ts';
 import { noContent } from '../replies.ts';
 import { renderMachine } from '../render/machine.ts';
 import { MACHINE_ACTIONS } from './machine-actions.ts';
@@ -33,12 +34,17 @@ export const MachineHandler: HandlerDecl = {
   path: '/machines/{system_id}/',
   doc: 'Manage an individual machine.\n\nA machine is identified by its system_id.',
   actions: [
-    crud.read('Read a node', async ({ svc, user, path, deps }) => {
-      const v = await machineVersion(svc, user, path.system_id);
+    preloadMachineVersion(crud.read('Read a node', async (ctx) => {
+      const { svc, user, path, deps } = ctx;
+      // The version row usually came with the credential check, in the same statement. Served from it
+      // only when the caller plainly may see the machine (admin, owner, or unowned: the rule of
+      // services/machines/access.ts); any other case, and no row, go through the canonical lookup.
+      const pre = preloadedMachineVersion(ctx);
+      const v = pre && (user.isAdmin || pre.owner_id === null || pre.owner_id === user.id) ? pre : await machineVersion(svc, user, path.system_id);
       const [json] = await machinesJson(svc, deps.machineCache, { rows: [v], epoch: v.epoch });
       if (json === undefined) return renderMachine(await getMachine(svc, user, path.system_id)); // raced a delete: answers 404
       return { contentType: JSON_TYPE, body: json };
-    }),
+    }), 'system_id'),
     crud.update('Update a machine', async ({ svc, user, path, args }) => {
       const m = await getMachine(svc, user, path.system_id);
       const power = args.prefix('power_parameters_');

@@ -1,4 +1,4 @@
-/** Machine JSON through the per-region cache: unchanged machines cost a string copy, not a render. */
+/** Machine JSON (UTF-8) through the per-region cache: unchanged machines cost a lookup, not a render. */
 import type { ServiceContext } from '../../../services/context.ts';
 import { loadMachinesById } from '../../../services/machines/access.ts';
 import type { MachineJsonCache } from './cache.ts';
@@ -6,15 +6,15 @@ import { renderMachine } from './machine.ts';
 
 export async function machinesJson(
   svc: ServiceContext, cache: MachineJsonCache, versions: { rows: Array<{ id: number; version: number }>; epoch: number },
-): Promise<string[]> {
-  const out: Array<string | undefined> = versions.rows.map((r) => cache.get(r.id, r.version, versions.epoch));
+): Promise<Buffer[]> {
+  const out: Array<Buffer | undefined> = versions.rows.map((r) => cache.get(r.id, r.version, versions.epoch));
   const missing = versions.rows.filter((_, i) => out[i] === undefined);
   if (missing.length) {
-    const fresh = new Map<number, string>();
+    const fresh = new Map<number, Buffer>();
     // Chunks keep each query's parameter array and result set moderate.
     for (let i = 0; i < missing.length; i += 2000) {
       const chunk = missing.slice(i, i + 2000);
-      for (const m of await loadMachinesById(svc, chunk.map((r) => r.id))) fresh.set(m.id, JSON.stringify(renderMachine(m)));
+      for (const m of await loadMachinesById(svc, chunk.map((r) => r.id))) fresh.set(m.id, Buffer.from(JSON.stringify(renderMachine(m))));
     }
     versions.rows.forEach((r, i) => {
       if (out[i] !== undefined) return;
@@ -24,5 +24,5 @@ export async function machinesJson(
       cache.set(r.id, r.version, versions.epoch, json);
     });
   }
-  return out.filter((x): x is string => x !== undefined);
+  return out.filter((x): x is Buffer => x !== undefined);
 }
