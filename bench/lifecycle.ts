@@ -67,7 +67,10 @@ async function life(api: Api, lab: LabStatus, i: number, t0: number, bmcPowerOn:
   const m = await until(`${vm.name} enlisted as New`, async () => {
     const x = await machineBy(api, vm.macs[0]);
     if (x && /^Failed/.test(x.status_name)) throw new StopWaiting(`${vm.name}: ${x.status_name}`);
-    return x?.status_name === 'New' && x.power_type === 'ipmi' && x;
+    if (x?.status_name !== 'New' || x.power_type !== 'ipmi') return null;
+    // New is seen twice: right after enlisting, and when the self-commissioning that follows settles.
+    const ev = (await api('GET', `events/?op=query&id=${x.system_id}&limit=100`)).json();
+    return (ev.events ?? []).some((e: any) => e.type === 'Commissioning finished') && x;
   }, TIMEOUT_MS, 3000);
   const enlisted = (Date.now() - t0) / 1000;
   const sid = m.system_id as string;

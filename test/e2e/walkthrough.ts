@@ -38,6 +38,10 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
       return `--- events of ${machineId} ---\n${lines.join('\n')}\n`;
     } catch (e) { return `(events unavailable: ${(e as Error).message})\n`; }
   };
+  const selfCommissioned = async (sid: string) => {
+    const ev = (await plinth!.api('GET', `events/?op=query&id=${sid}&limit=100`)).json();
+    return (ev.events ?? []).some((e: any) => e.type === 'Commissioning finished');
+  };
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     try {
@@ -91,7 +95,8 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
         const found = (await api('GET', `machines/?mac_address=${mac}`)).json()[0];
         if (found) machineId = found.system_id;
         if (found && /^Failed/.test(found.status_name)) throw new StopWaiting(`${found.status_name}: ${found.status_message}`);
-        return found?.status_name === 'New' && found;
+        // New is seen twice: right after enlisting, and when the self-commissioning that follows settles.
+        return found?.status_name === 'New' && await selfCommissioned(found.system_id) && found;
       }, 600_000, 2000);
       machineId = m.system_id;
       assert.equal(m.power_type, 'ipmi');
