@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFrom } from '../../src/agent/config.ts';
-import { bootloaderCommands, datasourceConfig, kernelOptions, networkConfig, withKernelOptions } from '../../src/agent/commands/install-files.ts';
+import { bootloaderCommands, datasourceConfig, GRUB_CONSOLE_DEFAULTS, kernelOptions, networkConfig, withKernelOptions } from '../../src/agent/commands/install-files.ts';
 import { parsePlan, type AgentInstallPlan } from '../../src/agent/commands/install-plan.ts';
 import { planStorage } from '../../src/domain/storage/planner.ts';
 import { commandsFor } from '../../src/domain/storage/plan-render.ts';
@@ -67,6 +67,12 @@ describe('installer pieces', () => {
       ["GRUB_CMDLINE_LINUX_DEFAULT='console=tty0 console=ttyS0,115200n8 quiet nomodeset'\n", 'GRUB_CMDLINE_LINUX_DEFAULT="console=tty0 console=ttyS0,115200n8 quiet nomodeset"\n'],
     ];
     for (const [input, want] of cases) assert.equal(withKernelOptions(input, opts), want);
+  });
+
+  test('GRUB menu on serial and text console, never gfxterm (no video adapter on many servers and on the lab VMs)', () => {
+    assert.match(GRUB_CONSOLE_DEFAULTS, /^GRUB_TERMINAL="serial console"$/m);
+    assert.match(GRUB_CONSOLE_DEFAULTS, /^GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"$/m);
+    assert.doesNotMatch(GRUB_CONSOLE_DEFAULTS, /gfxterm/);
   });
 
   test('cloud-init files: the datasource on the plain metadata path with the agent\'s own credentials; netplan under network:', () => {

@@ -67,6 +67,19 @@ export function withKernelOptions(grubDefault: string | null, options: string[])
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * /etc/default/grub.d/50-plinth-console.cfg: GRUB's menu on the serial port and the text console.
+ * Debian's default graphical terminal (gfxterm) needs a video adapter; on a server without one (or a
+ * VM with graphics off) GRUB then shows nothing and never reaches the kernel. Serial also makes the
+ * menu reachable over the BMC's serial-over-LAN.
+ */
+export const GRUB_CONSOLE_DEFAULTS = [
+  '# Written by the Plinth installer: the boot menu on the serial port and the text console.',
+  'GRUB_TERMINAL="serial console"',
+  'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"',
+  '',
+].join('\n');
+
 export interface BootloaderInput { target: string; uefi: boolean; arch: string; bootDevice: string | null }
 
 const EFI_TARGET: Record<string, string> = { amd64: 'x86_64-efi', arm64: 'arm64-efi', i386: 'i386-efi' };

@@ -15,7 +15,7 @@ import type { AgentConfig } from '../config.ts';
 import { send, type RetryPolicy } from '../http.ts';
 import { log } from '../log.ts';
 import { exec, InstallLog, streamImage, writeDiskImage } from './install-exec.ts';
-import { bootloaderCommands, datasourceConfig, hostsFile, kernelOptions, networkConfig, plainMetadataUrl, withKernelOptions } from './install-files.ts';
+import { bootloaderCommands, datasourceConfig, GRUB_CONSOLE_DEFAULTS, hostsFile, kernelOptions, networkConfig, plainMetadataUrl, withKernelOptions } from './install-files.ts';
 import { parsePlan, type AgentInstallPlan } from './install-plan.ts';
 
 export interface InstallOptions {
@@ -150,6 +150,7 @@ export async function install(cfg: AgentConfig, opts: InstallOptions, planText?:
           return 'the image has no grub-install: no bootloader was installed';
         const grubDefault = under(t, 'etc/default/grub');
         writeInto(t, 'etc/default/grub', withKernelOptions(existsSync(grubDefault) ? readFileSync(grubDefault, 'utf8') : null, kernelOptions(plan.kernel_opts)));
+        writeInto(t, 'etc/default/grub.d/50-plinth-console.cfg', GRUB_CONSOLE_DEFAULTS);
         const uefi = existsSync(join(root, 'sys/firmware/efi'));
         for (const argv of bootloaderCommands({ target: t, uefi, arch: plan.image.arch, bootDevice: plan.boot_device })) {
           if (argv[0] === 'mount') await mount(argv, argv.at(-1)!); else await exec(ilog, argv);
