@@ -47,6 +47,13 @@ describe('rendering rules', () => {
     assert.throws(() => renderNetplan(input), (e: unknown) => e instanceof NetworkConfigError && /eth0: the auto link to 10\.1\.20\.0\/24 has no IP address; allocate one/.test(e.message));
   });
 
+  test('a search domain without DNS servers still writes nameservers.addresses (cloud-init 22.x requires the key)', () => {
+    const doc = netplanDocument({ ...base, searchDomains: ['maas'],
+      interfaces: [physical({ id: 1, name: 'eth0', mac: '52:54:00:00:00:01', links: [link(11, 'static', 1, '10.1.20.5')] })] });
+    const eth = doc.network.ethernets as Record<string, Record<string, unknown>>;
+    assert.deepEqual(eth.eth0.nameservers, { addresses: [], search: ['maas'] });
+  });
+
   test('without an explicit choice the default gateway goes on the first static link only', () => {
     const other = subnet({ id: 2, cidr: '10.1.30.0/24', gateway_ip: '10.1.30.1' });
     const doc = netplanDocument({

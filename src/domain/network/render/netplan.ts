@@ -35,7 +35,8 @@ function common(p: PlannedInterface): Mapping {
     routes: routes.length > 0 ? routes : undefined,
     nameservers:
       p.nameservers.length > 0 || p.search.length > 0
-        ? { addresses: p.nameservers.length > 0 ? p.nameservers : undefined, search: p.search.length > 0 ? p.search : undefined }
+        // `addresses` always present: cloud-init 22.x refuses a nameservers block without it (search alone).
+        ? { addresses: p.nameservers, search: p.search.length > 0 ? p.search : undefined }
         : undefined,
   };
 }
