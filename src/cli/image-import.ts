@@ -3,29 +3,18 @@
  * site's copy), into `<data-dir>/images`, recorded as Synced boot resources (docs/images.md).
  * Resumable: run it again after an interruption and partial files continue where they stopped.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PlinthError } from '../domain/errors.ts';
 import { createLogger } from '../app/logger.ts';
 import { openStore, resolveDataDir } from '../app/region.ts';
+import { regionRunning } from './server-commands.ts';
 import { bindImagesDir } from '../services/boot-resources/images-dir.ts';
 import { importMirror } from '../services/boot-resources/mirror-import.ts';
 import { openMirror } from '../services/boot-resources/simplestreams.ts';
 import type { ServiceContext } from '../services/context.ts';
 
 const list = (v?: string) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
-
-function regionRunning(dataDir: string): boolean {
-  const f = join(dataDir, 'region.json');
-  if (!existsSync(f)) return false;
-  try {
-    process.kill(JSON.parse(readFileSync(f, 'utf8')).pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function fail(message: string): never {
   process.stderr.write(`plinth images import: ${message}\n`);

@@ -21,7 +21,8 @@ export function fail(message: string): never {
   process.exit(1);
 }
 
-function regionRunning(dataDir: string): boolean {
+/** Whether a region process (region.json's pid) is alive on this data directory. */
+export function regionRunning(dataDir: string): boolean {
   const f = join(dataDir, 'region.json');
   if (!existsSync(f)) return false;
   try {
