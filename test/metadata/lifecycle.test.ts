@@ -153,11 +153,14 @@ for (const kind of BACKENDS) {
     };
 
     test('deploy round trip: curtin path, installer events, netboot_off, user-data fetch → Deployed; erase via webhook → Ready', async () => {
-      const { sid, key } = await readyMachine();
+      const { sid, key: commissioningKey } = await readyMachine();
       const userData = '#cloud-config\nruncmd: [touch /tmp/hello]\n';
       const dep = await r.api('POST', `machines/${sid}/?op=deploy`, [['user_data', Buffer.from(userData).toString('base64')]], r.userKey);
       assert.equal(dep.status, 200, dep.text);
       await r.runner.drain();
+      // Allocation gave the machine a new key: the commissioning environment's no longer reads anything.
+      assert.equal((await meta(r, 'GET', 'curtin/latest/user-data', commissioningKey)).status, 401);
+      const key = await nodeKey(r, sid);
       const pre = JSON.parse((await meta(r, 'GET', `latest/by-id/${sid}/?op=get_preseed`, null)).text.slice('#cloud-config\n'.length));
       assert.equal(pre.datasource.MAAS.metadata_url, `${r.origin}/MAAS/metadata/curtin/`);
       assert.equal(pre.power_state.mode, 'reboot');
@@ -182,22 +185,36 @@ for (const kind of BACKENDS) {
       await r.api('POST', `machines/${sid}/?op=release`, [['erase', 'true'], ['quick_erase', 'true']], r.userKey);
       await r.runner.drain();
       assert.equal(await status(sid), S.DISK_ERASING);
-      const index = JSON.parse(untar((await meta(r, 'GET', 'latest/maas-scripts', key)).body)['index.json'])['1.0'];
+      // The deployed OS is still up with the deployment's key: its late reports are dropped (the webhook
+      // answers 204 whatever happens, as MAAS's), not taken for the erase environment's: a failed stage
+      // would fail the erase, a finished modules-final would end it.
+      const deployedKey = key;
+      const eventsBefore = (await r.api('GET', `events/?op=query&id=${sid}`)).json().count;
+      assert.equal((await webhook(sid, deployedKey, { event_type: 'finish', origin: 'cloudinit', name: 'modules-config', description: 'running modules for config', result: 'FAILURE' })).status, 204);
+      assert.equal((await webhook(sid, deployedKey, { event_type: 'finish', origin: 'cloudinit', name: 'modules-final', description: 'running modules for final', result: 'SUCCESS' })).status, 204);
+      assert.equal((await meta(r, 'GET', 'latest/user-data', deployedKey)).status, 401);
+      await r.runner.drain();
+      assert.equal(await status(sid), S.DISK_ERASING);
+      assert.equal((await r.api('GET', `events/?op=query&id=${sid}`)).json().count, eventsBefore, 'no event from the dropped reports');
+      const eraseKey = await nodeKey(r, sid);
+      assert.notEqual(eraseKey, deployedKey);
+      const index = JSON.parse(untar((await meta(r, 'GET', 'latest/maas-scripts', eraseKey)).body)['index.json'])['1.0'];
       assert.deepEqual(index.release_scripts.map((s: { name: string }) => s.name), ['wipe-disks']);
       assert.equal(index.release_scripts[0].parameters.quick_erase.value, true);
-      await signal(key, [['status', 'OK']]);
+      await signal(eraseKey, [['status', 'OK']]);
       await r.runner.drain();
       assert.equal(await status(sid), S.DISK_ERASING, 'OK alone does not finish the erase');
-      await webhook(sid, key, { event_type: 'finish', origin: 'cloudinit', name: 'modules-final', description: 'running modules for final', result: 'SUCCESS' });
+      await webhook(sid, eraseKey, { event_type: 'finish', origin: 'cloudinit', name: 'modules-final', description: 'running modules for final', result: 'SUCCESS' });
       await r.runner.drain();
       assert.equal(await status(sid), S.READY);
     });
 
     test('deploy failures: a FAILED signal, and a failed top-level webhook event', async () => {
       for (const how of ['signal', 'webhook']) {
-        const { sid, key } = await readyMachine();
+        const { sid } = await readyMachine();
         await r.api('POST', `machines/${sid}/?op=deploy`);
         await r.runner.drain();
+        const key = await nodeKey(r, sid); // allocation replaced the commissioning key
         if (how === 'signal') await signal(key, [['status', 'FAILED']]);
         else await webhook(sid, key, { event_type: 'finish', origin: 'curtin', name: 'cmd-install', description: 'curtin failed', result: 'FAIL' });
         await r.runner.drain();

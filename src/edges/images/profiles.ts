@@ -23,11 +23,17 @@ const EPHEMERAL = [
   'systemd-timesyncd',
 ];
 
-/** A deployable Debian: a kernel, both GRUB flavours' files, cloud-init, ifupdown networking. */
+/**
+ * A deployable Debian: a kernel, both GRUB flavours' files, cloud-init, ifupdown networking. cloud-init's
+ * locale module runs locale-gen (package locales) and its ntp module configures the region's NTP servers
+ * from vendor-data (systemd-timesyncd); without them the installed system's first boot reports a failed
+ * modules-config stage.
+ */
 const DEBIAN = [
   'systemd', 'systemd-sysv', 'udev', 'dbus', 'kmod', 'iproute2', 'ca-certificates', 'netbase',
   'linux-image-amd64', 'initramfs-tools', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub2-common',
   'cloud-init', 'openssh-server', 'sudo', 'ifupdown', 'isc-dhcp-client', 'e2fsprogs',
+  'locales', 'systemd-timesyncd',
 ];
 
 export function packagesOf(kind: ImageKind): string[] {

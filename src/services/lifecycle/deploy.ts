@@ -10,6 +10,7 @@ import { getConfig } from '../config.ts';
 import { loadTopology } from '../../store/repos/network.ts';
 import { claimAutoAddresses } from '../network/links.ts';
 import type { Actor, Queryable, ServiceContext } from '../context.ts';
+import { revokeNodeKey } from '../metadata/node-key.ts';
 import { beginWorkflow, describeActor, planOrThrow, setStatus, wake, withMachine } from './machine-tx.ts';
 
 export interface DeployOptions {
@@ -58,6 +59,7 @@ export async function allocateInTx(q: Queryable, ctx: ServiceContext, actor: Act
     patch: { owner_id: actor.id, agent_name: o.agent_name ?? '' },
   });
   m.owner_id = actor.id;
+  await revokeNodeKey(q, m.id);
 }
 
 /** Starts deployment on a locked ALLOCATED machine row. */

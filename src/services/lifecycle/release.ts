@@ -10,6 +10,7 @@ import { NodeStatus, statusName } from '../../domain/machine/status.ts';
 import type { NodeRow } from '../../store/repos/machines.ts';
 import { getConfig } from '../config.ts';
 import type { Actor, Queryable, ServiceContext } from '../context.ts';
+import { revokeNodeKey } from '../metadata/node-key.ts';
 import { beginWorkflow, cancelWorkflows, describeActor, planOrThrow, setStatus, wake, withMachine } from './machine-tx.ts';
 
 export interface ReleaseOptions { erase?: boolean; secure_erase?: boolean; quick_erase?: boolean; force?: boolean; comment?: string }
@@ -28,6 +29,7 @@ async function eraseSettings(q: Queryable, o: ReleaseOptions) {
 async function startRelease(q: Queryable, ctx: ServiceContext, actor: Actor, m: NodeRow, o: ReleaseOptions) {
   const erase = await eraseSettings(q, o);
   await cancelWorkflows(q, ctx, m, `Released by ${actor.username}.`);
+  await revokeNodeKey(q, m.id);
   const deadline = await setStatus(q, ctx, m, {
     to: erase.erase ? NodeStatus.DISK_ERASING : NodeStatus.RELEASING, username: actor.username, description: describeActor(actor, o.comment),
   });

@@ -2,6 +2,11 @@
  * A machine's metadata credentials (MAAS's NodeKey): one OAuth token per machine, created the first time
  * anything asks for it (the preseed, get_token). The token has no user: the edge knows it as the
  * internal identity `maas-init-node`, which only the metadata service accepts.
+ *
+ * The key is replaced when the machine changes hands (allocation) and when a release starts, as MAAS
+ * clears its NodeKey when the owner changes: the operating system an owner deployed keeps running for a
+ * while after release, and its cloud-init must neither read the next environment's data nor have its
+ * late reports (a failed stage, a finished `modules-final`) taken for the erase environment's.
  */
 import { noMatch } from '../../domain/errors.ts';
 import { nodesRepo } from '../../store/repos/machines.ts';
@@ -18,6 +23,11 @@ export async function nodeKeyFor(q: Queryable, nodeId: number): Promise<NodeKey>
   const have = await nodeKeysRepo.forNode(q, nodeId);
   if (have) return keyOf(have);
   return keyOf(await nodeKeysRepo.insertIfMissing(q, nodeId, { consumer_key: randomKey(18), token_key: randomKey(18), token_secret: randomKey(32) }));
+}
+
+/** Revokes the machine's key (in the caller's transaction); whatever boots next gets a new one. */
+export function revokeNodeKey(q: Queryable, nodeId: number): Promise<unknown> {
+  return nodeKeysRepo.revoke(q, nodeId);
 }
 
 /** `GET machines/<id>/?op=get_token` (admins): the machine's key. */

@@ -22,6 +22,8 @@ export const nodeKeysRepo = {
       [nodeId, k.consumer_key, k.token_key, k.token_secret]);
     return (await q.query<TokenRow>("select * from api_tokens where node_id = $1 and kind = 'node'", [nodeId]))[0];
   },
+  /** Deletes the node's key; the next preseed creates a new one. */
+  revoke: (q: Queryable, nodeId: number) => q.query("delete from api_tokens where node_id = $1 and kind = 'node'", [nodeId]),
 };
 
 export interface ResultPatch {
