@@ -112,6 +112,10 @@ export async function startRack(o: RackOptions): Promise<RunningRack> {
   link.on('auth-failed', (message: string) => log.error({ message }, 'the region refused this rack\'s secret'));
   if (link.dhcpConfig) applyDhcp(link.dhcpConfig);
   await services.start();
+  // A standby secondary answering on its own (standby.ts): say so once per client.
+  services.dhcp?.onTakeover((t) => {
+    if (t.first) log.warn({ client: t.clientKey, mac: t.mac, subnet: t.subnet, ip: t.ip, reason: t.reason }, 'DHCP standby taking over for a client the primary is not answering');
+  });
   // The rack's own images directory is synced from the region; one given explicitly only when it is the region's own.
   const cache = new ImageCache({
     root: services.imagesRoot, stateFile: join(o.dataDir, 'image-cache.json'), log, ...o.imageCache, maxBytes: o.imageCacheMax, owned: o.imagesRoot === undefined,

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsUnavailable } from '../dhcp/helpers/netns.ts';
 import { until } from '../link/helpers.ts';
-import { Cleanups, startFailoverRacks, stop, topology } from './helpers/two-racks.ts';
+import { Cleanups, failoverConfigured, startFailoverRacks, stop, topology } from './helpers/two-racks.ts';
 import { startRouterAdverts, startVm, vmUnavailable } from './helpers/vm.ts';
 
 const unavailable = (await vmUnavailable()) ?? (await netnsUnavailable());
@@ -72,6 +72,8 @@ test('failover with a VM: PXE through the primary; kill it; after a reset the VM
   const tRacks = Date.now();
 
   const adverts = await startRouterAdverts(topo.ns.br, 'br0', dir, cleanups);
+  // Both racks serve the VLAN before the VM's first DISCOVER (else B may rightly answer it: A did not).
+  await until(async () => await failoverConfigured(rackA.dataDir) && await failoverConfigured(rackB.dataDir), 10_000, 'both racks have the failover VLAN');
   const vm = await startVm({ ns: topo.ns.br, bridge: 'br0', tap: 'tap0', mac: MAC, dir }, cleanups);
   const context = async () => `\nVM console:\n${vm.console().slice(-3000)}\nrack A:\n${rackA.log().slice(-3000)}\nrack B:\n${rackB.log().slice(-3000)}\nregion leases: ${JSON.stringify(await leases('true', []))}`;
   const waitFor = (check: () => boolean | Promise<boolean>, ms: number, what: string) =>

@@ -5,9 +5,12 @@
  *
  * Failover (domain/network/dhcp-failover.ts): on a VLAN with two racks each rack allocates new
  * addresses only from its half of every pool (`allocate`) and confirms known leases in all of it.
- * The secondary's subnets are in `standby` — silent except for renewals of leases it granted
- * itself — unless the region says the VLAN's primary is gone (`primaryGone`); then it serves them
- * fully, still from its own half. A rack serving nothing gets an empty configuration.
+ * The secondary's subnets are in `standby` — answering only renewals of leases it granted itself,
+ * rebinding clients whose lease it knows, and, per client, clients the primary evidently is not
+ * answering (dhcp/standby.ts: `secs` or retries seen for `takeoverSecs`, so it takes over even
+ * while the region is unreachable) — unless the region says the VLAN's primary is gone
+ * (`primaryGone`); then it serves them fully, still from its own half. A rack serving nothing gets
+ * an empty configuration.
  */
 import type { DhcpRackService, DhcpSubnetService, DhcpVlanService } from '../../domain/network/dhcp-service.ts';
 import { splitPools } from '../../domain/network/dhcp-failover.ts';

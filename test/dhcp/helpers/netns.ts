@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { DhcpConfig } from '../../../src/edges/rack/dhcp/config.ts';
 import type { ListenOptions } from '../../../src/edges/rack/dhcp/server.ts';
 import type { LeaseEvent } from '../../../src/edges/rack/dhcp/events.ts';
+import type { StandbyTakeover } from '../../../src/edges/rack/dhcp/standby.ts';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const STANDALONE = join(REPO, 'src/edges/rack/dhcp/standalone.ts');
@@ -105,6 +106,8 @@ export interface ServerProcess {
   child: ChildProcess;
   events: LeaseEvent[];
   errors: string[];
+  /** Standby takeovers the server reported (failover standby subnets). */
+  takeovers: StandbyTakeover[];
   /** Resolves when an event matching the predicate has arrived. */
   waitFor(pred: (e: LeaseEvent) => boolean, timeoutMs?: number): Promise<LeaseEvent>;
   stop(): Promise<void>;
@@ -117,17 +120,19 @@ export async function startServerIn(link: Link, config: DhcpConfig, listen: List
   const child = spawn('ip', ['netns', 'exec', link.serverNs, process.execPath, '--import', 'tsx', STANDALONE, settings], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   const events: LeaseEvent[] = [];
   const errors: string[] = [];
+  const takeovers: StandbyTakeover[] = [];
   let listeners: Array<() => void> = [];
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const ready = new Promise<void>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on('line', (line) => {
-      let msg: { ready?: unknown; event?: LeaseEvent; error?: string };
+      let msg: { ready?: unknown; event?: LeaseEvent; error?: string; takeover?: StandbyTakeover };
       try { msg = JSON.parse(line) as typeof msg; } catch { return; }
       if (msg.ready) resolve();
       if (msg.event) events.push(msg.event);
       if (msg.error) errors.push(msg.error);
+      if (msg.takeover) takeovers.push(msg.takeover);
       const l = listeners;
       listeners = [];
       for (const f of l) f();
@@ -136,7 +141,7 @@ export async function startServerIn(link: Link, config: DhcpConfig, listen: List
   });
   await ready;
   return {
-    child, events, errors,
+    child, events, errors, takeovers,
     async waitFor(pred, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -17,6 +17,8 @@ export interface RequestSpec {
   ciaddr?: string;
   giaddr?: string;
   flags?: number;
+  /** RFC 2131 `secs` (default 0). */
+  secs?: number;
   /** Options after 53, in order. */
   options?: Array<[number, Buffer | string | number[]]>;
 }
@@ -35,6 +37,7 @@ export function craft(spec: RequestSpec): DhcpPacket {
   const p = emptyPacket(BOOTREQUEST);
   p.xid = spec.xid ?? nextXid++;
   p.flags = spec.flags ?? 0;
+  p.secs = spec.secs ?? 0;
   if (spec.ciaddr) p.ciaddr = spec.ciaddr;
   if (spec.giaddr) { p.giaddr = spec.giaddr; p.hops = 1; }
   macBytes(spec.mac).copy(p.chaddr);

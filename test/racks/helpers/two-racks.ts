@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { attachRackEndpoint, dropLinksNotOn } from '../../../src/edges/rpc/endpoint.ts';
 import { RackRegistry } from '../../../src/edges/rpc/registry.ts';
@@ -187,4 +187,14 @@ export async function startFailoverRacks(t: Topology, dir: string, cleanups: Cle
   { const x = await region.api('POST', 'ipranges/', [['subnet', String(subnet.id)], ['type', 'dynamic'], ['start_ip', `${t.net}.100`], ['end_ip', `${t.net}.199`]]); assert.equal(x.status, 200, x.text); }
   { const x = await region.api('PUT', `vlans/${subnet.vlan.id}/`, [['dhcp_on', 'true'], ['primary_rack', a], ['secondary_rack', b]]); assert.equal(x.status, 200, x.text); }
   return { region, rackA, rackB, a, b, subnet };
+}
+
+/** Whether the rack has applied the failover VLAN's DHCP service (its link cache holds the last push). */
+export async function failoverConfigured(dataDir: string): Promise<boolean> {
+  try {
+    const cache = JSON.parse(await readFile(join(dataDir, 'link-cache.json'), 'utf8')) as { dhcp?: { vlans?: Array<{ peer: unknown; subnets: Array<{ pools: unknown[] }> }> } };
+    return cache.dhcp?.vlans?.some((v) => v.peer !== null && v.subnets.some((s) => s.pools.length > 0)) ?? false;
+  } catch {
+    return false;
+  }
 }

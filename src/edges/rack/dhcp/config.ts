@@ -16,6 +16,7 @@ import { normalizeMac } from '../../../domain/machine/mac.ts';
 import { cidrContains, intToIp, parseCidr, parseIp, type Cidr } from './ipv4.ts';
 import { compileBoot, type BootConfig, type CompiledBoot } from './boot.ts';
 import { encodeNetworkOptions } from './options-network.ts';
+import { DEFAULT_TAKEOVER_SECS } from './standby.ts';
 
 export interface PoolConfig { start: string; end: string }
 
@@ -60,8 +61,9 @@ export interface SubnetConfig {
    */
   allocate?: PoolConfig[];
   /**
-   * Failover secondary while its primary is alive: answer only renewals (and releases) of leases
-   * this server granted itself, and stay silent for everything else.
+   * Failover secondary while its primary is believed alive: leave clients to the primary, except
+   * renewals (and releases) of leases this server granted itself, rebinding clients whose lease it
+   * knows, and clients the primary evidently is not answering (`takeoverSecs`; standby.ts).
    */
   standby?: boolean;
   reservations?: ReservationConfig[];
@@ -87,6 +89,11 @@ export interface DhcpConfig {
   declineHoldSeconds?: number;
   /** Per-client (MAC) token bucket; default burst 20, 10/s. */
   rateLimit?: RateLimitConfig;
+  /**
+   * A standby subnet answers a client once its `secs` field reaches this, or once this server has
+   * seen it trying for this many seconds without selecting another server (default 8; standby.ts).
+   */
+  takeoverSecs?: number;
 }
 
 export class DhcpConfigError extends Error {
@@ -128,6 +135,7 @@ export interface CompiledConfig {
   offerHoldMs: number;
   declineHoldMs: number;
   rateLimit: RateLimitConfig;
+  takeoverSecs: number;
 }
 
 export const DEFAULT_LEASE_TIME = 600;
@@ -266,6 +274,7 @@ export function compileConfig(cfg: DhcpConfig): CompiledConfig {
   positive(problems, 'rateLimit.perSecond', rateLimit.perSecond, 1);
   const offerHold = positive(problems, 'offerHoldSeconds', cfg.offerHoldSeconds, 30);
   const declineHold = positive(problems, 'declineHoldSeconds', cfg.declineHoldSeconds, 600);
+  const takeoverSecs = positive(problems, 'takeoverSecs', cfg.takeoverSecs, DEFAULT_TAKEOVER_SECS);
   if (problems.length > 0) throw new DhcpConfigError(problems);
   return {
     role: cfg.role ?? 'primary',
@@ -273,6 +282,7 @@ export function compileConfig(cfg: DhcpConfig): CompiledConfig {
     offerHoldMs: offerHold * 1000,
     declineHoldMs: declineHold * 1000,
     rateLimit,
+    takeoverSecs,
   };
 }
 

@@ -5,7 +5,7 @@
  * Silence is the answer whenever the request is not ours: no served subnet for the client's
  * segment or address, a server identifier of another server, or a client we have no record of
  * (RFC 2131 §4.3.2 "MUST remain silent"). NAKs go only to clients on a served subnet whose
- * request is wrong there.
+ * request is wrong there. A failover standby subnet answers only as standby.ts decides.
  */
 import { MessageType } from './codes.ts';
 import { subnetFor, type CompiledConfig, type Subnet } from './config.ts';
@@ -17,12 +17,15 @@ import { parseIp, cidrContains } from './ipv4.ts';
 import type { Lease, LeaseStore } from './lease-store.ts';
 import { buildReply, type BuiltReply, type ReplySpec } from './reply.ts';
 import type { DhcpRequest } from './request.ts';
+import { standbyVerdict, type StandbyTakeover, type StandbyWatch } from './standby.ts';
 
 export interface HandlerDeps {
   config: CompiledConfig;
   store: LeaseStore;
   allocator: Allocator;
   now: () => number;
+  /** The server's memory of clients trying (failover standby takeover); none: `secs` alone decides. */
+  watch?: StandbyWatch;
 }
 
 export type Destination =
@@ -35,6 +38,8 @@ export interface Outcome {
   event?: LeaseEvent;
   /** Why nothing is sent (for statistics and debugging). */
   silence?: string;
+  /** Set when a standby subnet answers a client the primary is not answering (standby.ts). */
+  takeover?: StandbyTakeover;
 }
 
 const silent = (why: string): Outcome => ({ silence: why });
@@ -92,7 +97,8 @@ export async function handleRequest(deps: HandlerDeps, req: DhcpRequest): Promis
   // A relayed request is ours only if the relay sits on a served subnet; this also guarantees
   // that replies go only to relays on our own networks, whatever else the packet claims.
   if (req.relay !== undefined && !subnetFor(deps.config, req.relay)) return silent('relay is not on a served subnet');
-  if (standbyQuiet(deps, req)) return silent('failover standby: the primary serves this subnet');
+  const standby = await standbyOutcome(deps, req);
+  if (standby) return standby;
   switch (req.messageType) {
     case MessageType.DISCOVER: return discover(deps, req);
     case MessageType.REQUEST: return request(deps, req);
@@ -104,20 +110,34 @@ export async function handleRequest(deps: HandlerDeps, req: DhcpRequest): Promis
 }
 
 /**
- * A standby subnet (failover secondary, primary alive) answers only a client renewing or releasing
- * a lease this server granted itself — bound, unexpired, not merely learned from the peer — so
- * clients it served during a takeover keep their addresses without a rebind once the primary is back.
+ * On a standby subnet (failover secondary, primary believed alive), what standby.ts decides: silence,
+ * an OFFER from this server's own half, or the confirmation of a lease the client is known to hold;
+ * undefined when the request is handled as usual.
  */
-function standbyQuiet(deps: HandlerDeps, req: DhcpRequest): boolean {
+async function standbyOutcome(deps: HandlerDeps, req: DhcpRequest): Promise<Outcome | undefined> {
   const subnet = req.ciaddr !== undefined ? subnetFor(deps.config, req.ciaddr) : segmentSubnet(deps, req);
-  if (!subnet?.standby) return false;
-  if (req.ciaddr === undefined || (req.messageType !== MessageType.REQUEST && req.messageType !== MessageType.RELEASE)) return true;
-  const r = deps.store.get(req.ciaddr);
-  return !(r && r.clientKey === req.clientKey && r.state === 'bound' && r.expiresAt > deps.now() && !r.learned);
+  if (!subnet?.standby) return undefined;
+  const now = deps.now();
+  const verdict = standbyVerdict({ subnet, store: deps.store, watch: deps.watch, takeoverSecs: deps.config.takeoverSecs, now }, req);
+  let outcome: Outcome;
+  switch (verdict.kind) {
+    case 'serve': return undefined;
+    case 'quiet': return silent(verdict.why);
+    // Only this server's half of the pools (and the client's reservation): never the peer's.
+    case 'offer': outcome = await discover(deps, req, { ...subnet, pools: subnet.allocPools }); break;
+    case 'confirm':
+      if (req.relay !== undefined && subnetFor(deps.config, req.relay) !== subnet) return silent('failover standby: wrong network');
+      if (!deps.allocator.canAssign(subnet, verdict.ip, req, now)) return silent('failover standby: the known lease cannot be confirmed');
+      outcome = await bind(deps, req, subnet, verdict.ip, now);
+  }
+  if (verdict.reason === undefined || !outcome.reply) return outcome;
+  const first = deps.watch?.tookOver(req.clientKey) ?? true;
+  const ip = outcome.reply.packet.yiaddr;
+  return { ...outcome, takeover: { clientKey: req.clientKey, mac: req.mac, subnet: subnet.key, reason: verdict.reason, ip, first } };
 }
 
-async function discover(deps: HandlerDeps, req: DhcpRequest): Promise<Outcome> {
-  const subnet = segmentSubnet(deps, req);
+async function discover(deps: HandlerDeps, req: DhcpRequest, within?: Subnet): Promise<Outcome> {
+  const subnet = within ?? segmentSubnet(deps, req);
   if (!subnet) return silent('no served subnet for this segment');
   const now = deps.now();
   const ip = deps.allocator.chooseOffer(subnet, req, req.requestedIp, now);

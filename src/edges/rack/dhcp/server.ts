@@ -23,7 +23,10 @@
  *
  * Failover: a server whose role is `secondary` stays silent until `primaryGone()` is called, and
  * goes quiet again on `primaryBack()`. Primary and secondary share one LeaseStore, so neither hands
- * out an address the other holds. The server never closes a store it was given.
+ * out an address the other holds. The server never closes a store it was given. Racks with their
+ * own stores use `standby` subnets instead: the server remembers (bounded) which clients keep
+ * trying and takes over for those the primary is not answering (standby.ts); `stats.takeovers`
+ * counts those replies, `stats.takeoverClients` the clients, and `onTakeover` listeners hear of each.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { Allocator } from './allocator.ts';
@@ -35,6 +38,7 @@ import { type LeaseStore, MemoryLeaseStore } from './lease-store.ts';
 import { decodePacket, encodePacket, hardwareAddress } from './packet.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { readRequest } from './request.ts';
+import { StandbyWatch, type StandbyTakeover, type StandbyWatchOptions } from './standby.ts';
 
 export interface DhcpServerOptions {
   config: DhcpConfig;
@@ -47,6 +51,8 @@ export interface DhcpServerOptions {
   clock?: () => number;
   /** How often expired offers, leases and quarantines are swept (default 1000 ms; 0: never). */
   sweepIntervalMs?: number;
+  /** Bounds of the per-client memory of standby subnets (standby.ts). */
+  standbyWatch?: StandbyWatchOptions;
 }
 
 export interface ListenOptions {
@@ -67,6 +73,10 @@ export interface DhcpStats {
   malformed: number;
   rateLimited: number;
   standby: number;
+  /** Replies a standby subnet sent to clients the primary was not answering. */
+  takeovers: number;
+  /** Clients a standby subnet took over for (each counted the first time). */
+  takeoverClients: number;
   silent: number;
   replies: number;
   errors: number;
@@ -83,7 +93,10 @@ export class DhcpServer {
   private timer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<Promise<void>>();
   private primaryIsGone = false;
-  readonly stats: DhcpStats = { received: 0, malformed: 0, rateLimited: 0, standby: 0, silent: 0, replies: 0, errors: 0 };
+  readonly stats: DhcpStats = { received: 0, malformed: 0, rateLimited: 0, standby: 0, takeovers: 0, takeoverClients: 0, silent: 0, replies: 0, errors: 0 };
+  /** Which clients keep trying, and standby takeovers per client (bounded). */
+  readonly watch: StandbyWatch;
+  private readonly takeoverListeners = new Set<(t: StandbyTakeover) => void>();
 
   constructor(private readonly opts: DhcpServerOptions) {
     this.compiled = compileConfig(opts.config);
@@ -91,6 +104,13 @@ export class DhcpServer {
     this.allocator = new Allocator(this.store);
     this.limiter = new RateLimiter(this.compiled.rateLimit.burst, this.compiled.rateLimit.perSecond);
     this.clock = opts.clock ?? Date.now;
+    this.watch = new StandbyWatch(opts.standbyWatch);
+  }
+
+  /** Calls listener whenever a standby subnet takes over for a client; returns an unsubscribe. */
+  onTakeover(listener: (t: StandbyTakeover) => void): () => void {
+    this.takeoverListeners.add(listener);
+    return () => { this.takeoverListeners.delete(listener); };
   }
 
   /** Replaces the configuration; leases in the store are kept. Throws DhcpConfigError if invalid. */
@@ -161,7 +181,7 @@ export class DhcpServer {
       this.stats.malformed += 1;
       return;
     }
-    const deps: HandlerDeps = { config: this.compiled, store: this.store, allocator: this.allocator, now: this.clock };
+    const deps: HandlerDeps = { config: this.compiled, store: this.store, allocator: this.allocator, now: this.clock, watch: this.watch };
     const work = handleRequest(deps, req)
       .then((outcome) => this.deliver(outcome))
       .catch((err: Error) => this.fail(err));
@@ -175,10 +195,23 @@ export class DhcpServer {
       const [address, port] = this.target(outcome.reply.to);
       await this.send(bytes, port, address);
       this.stats.replies += 1;
+      if (outcome.takeover) this.tookOver(outcome.takeover);
     } else {
       this.stats.silent += 1;
     }
     if (outcome.event) this.emit(outcome.event);
+  }
+
+  private tookOver(t: StandbyTakeover): void {
+    this.stats.takeovers += 1;
+    if (t.first) this.stats.takeoverClients += 1;
+    for (const listener of this.takeoverListeners) {
+      try {
+        listener(t);
+      } catch (err) {
+        this.fail(err as Error);
+      }
+    }
   }
 
   private target(to: Destination): [string, number] {
@@ -213,6 +246,7 @@ export class DhcpServer {
   async sweep(): Promise<void> {
     if (!this.answering) return;
     const now = this.clock();
+    this.watch.sweep(now);
     const writes: Promise<void>[] = [];
     for (const lease of this.store.list()) {
       if (lease.expiresAt > now) continue;

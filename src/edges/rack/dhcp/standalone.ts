@@ -5,7 +5,7 @@
  *
  * settings.json: `{ "config": DhcpConfig, "listen"?: ListenOptions, "leaseFile"?: string }`.
  * Writes JSON lines to stdout: `{"ready":{address,port}}`, then `{"event":LeaseEvent}` per lease
- * event and `{"error":message}` per error. SIGHUP re-reads the file and applies its config;
+ * event, `{"takeover":StandbyTakeover}` per standby takeover and `{"error":message}` per error. SIGHUP re-reads the file and applies its config;
  * SIGTERM/SIGINT close the server and print `{"stats":DhcpStats}`.
  */
 import { runStandalone, jsonLine as line } from '../standalone.ts';
@@ -24,6 +24,7 @@ runStandalone<Settings>(async (settings) => {
     onEvent: (event) => line({ event }),
     onError: (err) => line({ error: err.message }),
   });
+  server.onTakeover((takeover) => line({ takeover }));
   return {
     bound: await server.listen(settings.listen),
     reload: (next) => server.updateConfig(next.config),
