@@ -21,7 +21,7 @@ import {
 import { BUILDER_VERSION, INITRD_MODULES, OUTPUTS, packagesOf, type ImageKind } from './profiles.ts';
 import { steps, type Say } from './progress.ts';
 import { addLayoutLinks, publish, writeChecksumMarkers } from './publish.ts';
-import { removeTree } from './workspace.ts';
+import { claimBuild, removeTree } from './workspace.ts';
 
 export interface BuildOptions {
   kind: ImageKind;
@@ -84,14 +84,29 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const key = cacheKey(inputs);
   const name = buildDirName(inputs, key);
   const dir = join(builds, name);
-  if (existsSync(join(dir, 'manifest.json'))) {
+  const cached = (): BuildResult | null => {
+    if (!existsSync(join(dir, 'manifest.json'))) return null;
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
     writeChecksumMarkers(dir, o.kind, manifest.outputs);
     const published = publish(o.outDir, o.kind, o.arch, o.suite, dir);
     const seconds = (Date.now() - t0) / 1000;
     o.say(`[${o.kind}] cached: ${dir} (${seconds.toFixed(1)} s)`);
     return { kind: o.kind, key, dir, published, cached: true, manifest, seconds };
+  };
+  const hit = cached();
+  if (hit) return hit;
+  const release = await claimBuild(builds, name, (pid) => o.say(`[${o.kind}] waiting for the build of the same inputs by process ${pid}`));
+  try {
+    return cached() ?? await build(o, { inputs, key, name, dir, builds, agent, mirror, t0 });
+  } finally {
+    release();
   }
+}
+
+interface Planned { inputs: BuildInputs; key: string; name: string; dir: string; builds: string; agent: AgentBundle | null; mirror: string; t0: number }
+
+async function build(o: BuildOptions, p: Planned): Promise<BuildResult> {
+  const { inputs, key, name, dir, builds, agent, mirror, t0 } = p;
   o.say(`[${o.kind}] building ${name} from ${mirror}`);
   const tmp = join(builds, `.tmp-${name}-${process.pid}`);
   mkdirSync(join(o.outDir, 'logs'), { recursive: true });
