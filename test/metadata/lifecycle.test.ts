@@ -135,6 +135,9 @@ for (const kind of BACKENDS) {
       await signal(key, [['status', 'OK']]);
       await r.runner.drain();
       assert.equal(await status(sid), S.NEW);
+      // One run, one set: the COMMISSIONING signal's set is the one the scripts' results went to.
+      const sets = (await r.api('GET', `nodes/${sid}/results/?type=commissioning`)).json();
+      assert.deepEqual(sets.map((x: { status_name: string }) => x.status_name), ['Passed'], JSON.stringify(sets.map((x: { id: number; status_name: string }) => [x.id, x.status_name])));
       // A signal in a status where it means nothing is answered OK; one that cannot be is 409.
       assert.equal((await signal(key, [['status', 'OK']])).text, 'OK');
       await r.svc.db.query('update nodes set status = $2 where system_id = $1', [sid, S.ALLOCATED]);

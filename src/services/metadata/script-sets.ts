@@ -9,5 +9,8 @@ import type { Queryable } from '../context.ts';
 export async function currentScriptSet(q: Queryable, nodeId: number, kind: ScriptSetKind, actionStarted: Date | null, now: Date): Promise<ScriptSetRow> {
   const latest = await scriptSetsRepo.latest(q, nodeId, kind);
   if (latest && (actionStarted === null || new Date(latest.created).getTime() >= actionStarted.getTime())) return latest;
+  // A set no result ever went to (made by a request just before the action's start was recorded, as
+  // enlistment's COMMISSIONING signal) is taken over rather than left listed as a run that stayed Pending.
+  if (latest && !(await scriptSetsRepo.hasResults(q, latest.id))) return scriptSetsRepo.renew(q, latest.id, now);
   return scriptSetsRepo.insert(q, nodeId, kind, now);
 }

@@ -39,6 +39,11 @@ export const scriptSetsRepo = {
   insert: async (q: Queryable, nodeId: number, kind: ScriptSetKind, now: Date) =>
     (await q.query<ScriptSetRow>('insert into script_sets (node_id, kind, created) values ($1, $2, $3) returning *', [nodeId, kind, now]))[0],
   ping: (q: Queryable, id: number, now: Date) => q.query('update script_sets set last_ping = $2 where id = $1', [id, now]),
+  hasResults: async (q: Queryable, id: number) =>
+    (await q.query<{ n: number }>('select count(*)::int as n from script_results where script_set_id = $1', [id]))[0].n > 0,
+  /** Makes an empty set the current run's: created now, no ping yet. */
+  renew: async (q: Queryable, id: number, now: Date) =>
+    (await q.query<ScriptSetRow>('update script_sets set created = $2, last_ping = null where id = $1 returning *', [id, now]))[0],
   forNode: (q: Queryable, nodeId: number, kind?: ScriptSetKind) =>
     q.query<ScriptSetRow>(`select * from script_sets where node_id = $1 ${kind ? 'and kind = $2' : ''} order by id`, kind ? [nodeId, kind] : [nodeId]),
   /** Sets of many nodes with their machine's system_id (legacy commissioning-results listing). */
