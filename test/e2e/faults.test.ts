@@ -17,7 +17,7 @@ import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { consoleTail, e2eSkipReason, ensureImages, startLab, until } from './harness.ts';
+import { consoleTail, e2eSkipReason, ensureImages, startLab, StopWaiting, until } from './harness.ts';
 import { startSplitPlinth, stopProc, type SplitPlinth } from './processes.ts';
 import { dhcpOn, enlistByBmc, events, history, machineJson, powerIsOff, waitStatus } from './steps.ts';
 
@@ -56,15 +56,16 @@ describe('end to end: faults', { skip }, () => {
 
   step('rack killed and restarted while commissioning scripts run → Ready', async () => {
     const { api } = plinth!;
+    const seen = Math.max(0, ...(await events(api, sid!, 1)).map((e) => e.id));
     const r = await api('POST', `machines/${sid}/?op=commission`);
     assert.equal(r.status, 200, r.text);
-    // The environment is up and running its scripts once their results start to arrive.
-    await until('a commissioning script to run', async () => {
+    // The environment is up once its cloud-init reports (through the rack's metadata proxy); its
+    // scripts, their results and its final signal are still to come, all through the rack.
+    await until('the commissioning environment to report', async () => {
       const m = await machineJson(api, sid!);
-      if (/^Failed/.test(m.status_name)) throw new Error(`${m.status_name}: ${m.status_message}`);
-      const results = (await api('GET', `nodes/${sid}/results/?type=commissioning`)).json();
-      return results[0]?.results?.some((x: { status_name: string }) => x.status_name !== 'Pending');
-    }, 600_000, 2000);
+      if (m.status_name !== 'Commissioning') throw new StopWaiting(`${m.status_name}: ${m.status_message}`);
+      return (await events(api, sid!, 20)).some((e) => e.id > seen && e.type === 'Node status event');
+    }, 600_000, 1000);
     await stopProc(plinth!.rack(), 'SIGKILL');
     await new Promise((ok) => setTimeout(ok, 5000));
     await plinth!.startRack();

@@ -55,7 +55,7 @@ export async function waitStatus(api: Api, sid: string, want: string, timeoutMs:
   }, timeoutMs, 3000);
 }
 
-export async function events(api: Api, sid: string, limit = 100): Promise<Array<{ type: string; description: string; level: string; created: string }>> {
+export async function events(api: Api, sid: string, limit = 100): Promise<Array<{ id: number; type: string; description: string; level: string; created: string }>> {
   return (await api('GET', `events/?op=query&id=${sid}&limit=${limit}`)).json().events ?? [];
 }
 
