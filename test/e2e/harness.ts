@@ -21,17 +21,21 @@ export const IMAGES_DIR = resolve('.cache/images');
 export const APT_CACHE = resolve('.cache/apt');
 
 /**
- * Why an end-to-end test cannot run here, or undefined. `PLINTH_E2E=1` runs the walkthroughs;
- * `PLINTH_E2E=full` also the heavier variants (faults, the three-machine reset cycle).
+ * Why an end-to-end test cannot run here, or undefined. Levels, by PLINTH_E2E:
+ *   unset — `default` tests only: the BIOS walkthrough, part of `make test` (~10 min under TCG, plus
+ *           the image builds the image tests share); `0` skips it too;
+ *   `1`   — also `more`: the UEFI walkthrough;
+ *   `full` — also `full`: the faults and the three-machine reset cycle.
  */
-export function e2eSkipReason(level: 'walkthrough' | 'full' = 'walkthrough'): string | undefined {
-  // Not yet part of `make test`: it builds both images (~6 min the first time) and drives QEMU under
-  // software emulation for many minutes. Run it with PLINTH_E2E=1 make test (or this file alone).
-  const want = process.env.PLINTH_E2E;
-  if (!want) return 'end-to-end: set PLINTH_E2E=1 to run the walkthroughs, PLINTH_E2E=full for faults and the reset cycle too (root, QEMU)';
+export function e2eSkipReason(level: 'default' | 'more' | 'full' = 'default'): string | undefined {
+  const want = process.env.PLINTH_E2E ?? '';
+  if (want === '0') return 'end-to-end tests off (PLINTH_E2E=0)';
+  if (level === 'more' && want !== '1' && want !== 'full') return 'UEFI walkthrough: set PLINTH_E2E=1 (or full) to run it';
   if (level === 'full' && want !== 'full') return 'heavier end-to-end variant: set PLINTH_E2E=full to run it';
   if (process.getuid?.() !== 0) return 'needs root (namespaces, bridges, taps, ports 67/69)';
-  if (!existsSync('/usr/bin/qemu-system-x86_64')) return 'needs qemu-system-x86';
+  for (const tool of ['/usr/bin/qemu-system-x86_64', '/usr/bin/mmdebstrap', '/usr/bin/ipmi_sim', '/usr/bin/ipmitool']) {
+    if (!existsSync(tool)) return `needs ${tool} (the Debian packages .ci/run installs)`;
+  }
   return undefined;
 }
 

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { e2eSkipReason, ensureImages } from './harness.ts';
 import { walkthrough, type StepTime } from './walkthrough.ts';
 
-describe('end to end: the walkthrough (UEFI)', { skip: e2eSkipReason() }, () => {
+describe('end to end: the walkthrough (UEFI)', { skip: e2eSkipReason('more') }, () => {
   // The images first, on their own clock: a first build from scratch takes 6–30 min with the machine busy.
   it('images built (or cached)', { timeout: 60 * 60_000 }, async () => {
     const images = await ensureImages((line) => process.stderr.write(`  [images] ${line}\n`));
