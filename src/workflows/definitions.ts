@@ -13,6 +13,7 @@ import type { NodeRow } from '../store/repos/machines.ts';
 import { awaitReport, bootMachine, powerOff, powerOn, setBootDevice } from './steps.ts';
 import { bulkWorkflow } from './bulk.ts';
 import type { Apply, StepDef, WorkflowDef } from './types.ts';
+import { applyDefaultStorageLayout } from '../services/storage/default-layout.ts';
 
 /** A last step: move the machine to `to` (computed from the workflow's data) with an event. */
 const settle = (name: string, description: string, to: (d: Record<string, unknown>) => number,
@@ -48,7 +49,9 @@ const commission: WorkflowDef = {
     },
     awaitReport('await_testing', 'waiting for the machine to report its test results', ['testing_done'], (d) => d.run_tests === true),
     powerOff('power_off'),
-    settle('finish', 'Commissioning finished', (d) => (d.enlisting ? S.NEW : S.READY), () => ({ owner_id: null })),
+    // As MAAS: commissioning (re)discovers the disks and lays them out with the default layout.
+    settle('finish', 'Commissioning finished', (d) => (d.enlisting ? S.NEW : S.READY), () => ({ owner_id: null }),
+      (_svc, d) => async (q, m) => { if (d.skip_storage !== true && m) await applyDefaultStorageLayout(q, m); }),
   ],
 };
 

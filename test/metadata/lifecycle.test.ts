@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { signRequest } from '../../src/edges/maas/wire/oauth.ts';
 import { TagEvaluator } from '../../src/services/tag-evaluation/worker.ts';
 import { BACKENDS } from '../helpers/backends.ts';
@@ -144,6 +145,31 @@ for (const kind of BACKENDS) {
       const refused = await signal(key, [['status', 'OK']]);
       assert.equal(refused.status, 409);
       assert.equal(refused.text, "Machine status isn't valid (status is Allocated)");
+    });
+
+    test('commissioning lays the disks out with default_storage_layout; skip_storage leaves them as they are', async () => {
+      const facts = readFileSync(new URL('../commissioning/fixtures/host-facts.json', import.meta.url), 'utf8');
+      const rootMounted = async (sid: string) => (await r.api('GET', `nodes/${sid}/blockdevices/`)).json()
+        .some((d: any) => d.partitions.some((p: any) => p.filesystem?.mount_point === '/' && p.filesystem.fstype === 'ext4'));
+      const { sid, key } = await machine();
+      await commissionAsMachine(key, { '00-plinth-facts': facts });
+      await signal(key, [['status', 'OK']]);
+      await r.runner.drain();
+      assert.equal(await status(sid), S.READY);
+      assert.ok(await rootMounted(sid), 'flat: one ext4 partition mounted at / on the boot disk');
+      const ev = (await r.api('GET', `events/?op=query&id=${sid}`)).json().events;
+      assert.ok(ev.some((e: { type: string; description: string }) => e.type === 'Storage layout' && /flat/.test(e.description)));
+
+      const blank = await r.api('POST', `machines/${sid}/?op=set_storage_layout`, [['storage_layout', 'blank']]);
+      assert.equal(blank.status, 200, blank.text);
+      const again = await r.api('POST', `machines/${sid}/?op=commission`, [['skip_storage', '1']]);
+      assert.equal(again.status, 200, again.text);
+      await r.runner.drain();
+      await commissionAsMachine(key, { '00-plinth-facts': facts });
+      await signal(key, [['status', 'OK']]);
+      await r.runner.drain();
+      assert.equal(await status(sid), S.READY);
+      assert.equal(await rootMounted(sid), false, 'skip_storage: the blank layout stays');
     });
 
     const readyMachine = async () => {

@@ -77,9 +77,7 @@ export async function editStorage(ctx: ServiceContext, actor: Actor, systemId: s
   return ctx.db.tx(async (q) => {
     const node = await lockMachine(q, actor, systemId);
     checkAccess(actor, node, opts);
-    const rows = await storageRepo.blockDevices(q, node.id);
-    const stored = await storageRepo.load(q, node.id);
-    const before = assembleTree(node, rows, stored);
+    const { rows, stored, before } = await loadForEdit(q, node);
     const out = op(before, cryptoSeed);
     if (out.errors) throw storageInvalid(out.errors);
     const key = (e: StorageError) => `${e.field ?? ''}\u0000${e.message}`;
@@ -88,12 +86,25 @@ export async function editStorage(ctx: ServiceContext, actor: Actor, systemId: s
     if (problems.length) throw storageInvalid(problems);
     if (canonicalTree(before) === canonicalTree(out.tree)) return { node, tree: before, changed: false, created: out.created };
     if (opts.dryRun) return { node, tree: out.tree, changed: true, created: out.created };
-    const { tree, maps } = await remapNewIds(before, out.tree, (k, n) => allocateIds(q, k, n));
-    await writeDisks(q, node.id, rows, tree);
-    if (stored === null || JSON.stringify(toStored(before)) !== JSON.stringify(toStored(tree))) await storageRepo.save(q, node.id, toStored(tree));
-    const created = out.created && { kind: out.created.kind, id: maps[out.created.kind].get(out.created.id) ?? out.created.id };
-    return { node, tree, changed: true, created };
+    return { node, ...(await commitTree(q, node.id, { rows, stored, before }, out.tree, out.created)) };
   });
+}
+
+export interface Loaded { rows: BlockDeviceRow[]; stored: Awaited<ReturnType<typeof storageRepo.load>>; before: StorageTree }
+
+/** The machine's current storage (its disks' rows, the stored layout, the assembled tree), in q. */
+export async function loadForEdit(q: Queryable, node: NodeRow): Promise<Loaded> {
+  const rows = await storageRepo.blockDevices(q, node.id);
+  const stored = await storageRepo.load(q, node.id);
+  return { rows, stored, before: assembleTree(node, rows, stored) };
+}
+
+/** Stores a checked new tree: real ids for the new entities, the disks' rows, the layout. */
+export async function commitTree(q: Queryable, nodeId: number, l: Loaded, next: StorageTree, created?: Created): Promise<Omit<EditResult, 'node'>> {
+  const { tree, maps } = await remapNewIds(l.before, next, (k, n) => allocateIds(q, k, n));
+  await writeDisks(q, nodeId, l.rows, tree);
+  if (l.stored === null || JSON.stringify(toStored(l.before)) !== JSON.stringify(toStored(tree))) await storageRepo.save(q, nodeId, toStored(tree));
+  return { tree, changed: true, created: created && { kind: created.kind, id: maps[created.kind].get(created.id) ?? created.id } };
 }
 
 /** Physical disks' rows: added, changed (name, sizes, tags, boot flag) and removed ones. */
