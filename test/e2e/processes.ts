@@ -37,6 +37,9 @@ export async function stopProc(p: Proc | undefined, signal: NodeJS.Signals = 'SI
   clearTimeout(t);
 }
 
+/** A process's output without the per-request access lines (they bury what a failed step needs). */
+const quiet = (p: Proc | undefined) => (p?.output() ?? '').split('\n').filter((l) => !/"msg":"(incoming request|request completed)"/.test(l)).join('\n');
+
 export interface SplitPlinth {
   api: Api;
   url: string;
@@ -79,7 +82,7 @@ export async function startSplitPlinth(o: { sshKeyFile: string }): Promise<Split
       rack = spawnPlinth(['rack', 'run', '--data-dir', rackDir, '--log-level', 'info']);
       await until('the rack to link', async () => /rack linked to its region/.test(rack!.output()), 60_000, 500);
     },
-    logs: () => `--- region ---\n${region?.output().slice(-6000) ?? ''}\n--- rack ---\n${rack?.output().slice(-6000) ?? ''}`,
+    logs: () => `--- region ---\n${quiet(region).slice(-8000)}\n--- rack ---\n${quiet(rack).slice(-6000)}`,
     async close() {
       await stopProc(rack);
       await stopProc(region);
