@@ -7,7 +7,7 @@ import { NodeStatus as S } from '../domain/machine/status.ts';
 import { setStatus } from '../services/lifecycle/machine-tx.ts';
 import { powerOffLater } from '../services/lifecycle/status-actions.ts';
 import { releaseAutoAddresses } from '../services/network/links.ts';
-import type { ServiceContext } from '../services/context.ts';
+import type { Queryable, ServiceContext } from '../services/context.ts';
 import type { NodePatch } from '../store/repos/machine-write.ts';
 import type { NodeRow } from '../store/repos/machines.ts';
 import { awaitReport, bootMachine, powerOff, powerOn, setBootDevice } from './steps.ts';
@@ -41,17 +41,21 @@ const commission: WorkflowDef = {
     bootMachine('power_on', (d) => !d.enlisting),
     awaitReport('await_commissioning', 'waiting for the machine to report its commissioning results', ['commissioning_done']),
     {
+      // As MAAS, once the commissioning results are in (before any test, whatever the tests' outcome):
+      // the rediscovered disks get the default storage layout, unless storage was skipped.
       name: 'start_testing', label: 'starting the tests',
       async run(ctx) {
-        if (!ctx.data.run_tests) return { next: true };
-        return { next: true, apply: async (q, m) => ({ deadline: await setStatus(q, ctx.svc, m!, { to: S.TESTING, username: '', description: 'Running the selected tests' }) }) };
+        const layout = async (q: Queryable, m: NodeRow | undefined) => { if (ctx.data.skip_storage !== true && m) await applyDefaultStorageLayout(q, m); };
+        if (!ctx.data.run_tests) return { next: true, apply: async (q, m) => { await layout(q, m); } };
+        return { next: true, apply: async (q, m) => {
+          await layout(q, m);
+          return { deadline: await setStatus(q, ctx.svc, m!, { to: S.TESTING, username: '', description: 'Running the selected tests' }) };
+        } };
       },
     },
     awaitReport('await_testing', 'waiting for the machine to report its test results', ['testing_done'], (d) => d.run_tests === true),
     powerOff('power_off'),
-    // As MAAS: commissioning (re)discovers the disks and lays them out with the default layout.
-    settle('finish', 'Commissioning finished', (d) => (d.enlisting ? S.NEW : S.READY), () => ({ owner_id: null }),
-      (_svc, d) => async (q, m) => { if (d.skip_storage !== true && m) await applyDefaultStorageLayout(q, m); }),
+    settle('finish', 'Commissioning finished', (d) => (d.enlisting ? S.NEW : S.READY), () => ({ owner_id: null })),
   ],
 };
 

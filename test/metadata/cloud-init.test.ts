@@ -70,6 +70,8 @@ describe('cloud-init (Debian) against the metadata service', () => {
 
     // Public keys: an owned machine in a status that offers them (deployed, owner with a key).
     await r.svc.db.query("update nodes set status = 6, owner_id = (select id from users where username = 'admin') where system_id = $1", [sid]);
+    // The owner change replaced the machine's key (migration 015): the deployed system has the new one.
+    writeFileSync(cfg, (await meta(r, 'GET', `latest/by-id/${sid}/?op=get_preseed`, null)).text);
     const owned = await python(dist, ['-m', 'cloudinit.sources.DataSourceMAAS', '--config', cfg, 'check-seed']);
     assert.equal(owned.code, 0, owned.stderr);
     assert.match(owned.stdout, /'public-keys': 'ssh-ed25519 /);

@@ -170,6 +170,19 @@ for (const kind of BACKENDS) {
       await r.runner.drain();
       assert.equal(await status(sid), S.READY);
       assert.equal(await rootMounted(sid), false, 'skip_storage: the blank layout stays');
+
+      // Laid out once the commissioning results are in, before the tests: a failed test does not lose it.
+      assert.equal((await r.api('POST', `machines/${sid}/?op=commission`, [['testing_scripts', 'smartctl-validate']])).status, 200);
+      await r.runner.drain();
+      await commissionAsMachine(key, { '00-plinth-facts': facts });
+      await signal(key, [['status', 'TESTING']]);
+      await r.runner.drain();
+      const index = JSON.parse(untar((await meta(r, 'GET', 'latest/maas-scripts', key)).body)['index.json'])['1.0'];
+      await signal(key, [['status', 'WORKING'], ['script_result_id', String(index.testing_scripts[0].script_result_id)], ['exit_status', '1']]);
+      await signal(key, [['status', 'OK']]);
+      await r.runner.drain();
+      assert.equal(await status(sid), S.FAILED_TESTING);
+      assert.ok(await rootMounted(sid), 'flat again, though a test failed');
     });
 
     const readyMachine = async () => {
@@ -236,6 +249,20 @@ for (const kind of BACKENDS) {
       await webhook(sid, eraseKey, { event_type: 'finish', origin: 'cloudinit', name: 'modules-final', description: 'running modules for final', result: 'SUCCESS' });
       await r.runner.drain();
       assert.equal(await status(sid), S.READY);
+    });
+
+    test('the metadata key is replaced whenever the owner changes (allocate, release), not otherwise', async () => {
+      const { sid, key } = await readyMachine();
+      const alloc = await r.api('POST', 'machines/?op=allocate', [['system_id', sid]], r.userKey);
+      assert.equal(alloc.status, 200, alloc.text);
+      assert.equal((await meta(r, 'GET', 'latest/meta-data/instance-id', key)).status, 401, 'allocate (the path juju and terraform take) revoked the old key');
+      const allocated = await nodeKey(r, sid);
+      assert.notEqual(allocated, key);
+      assert.equal((await meta(r, 'GET', 'latest/meta-data/instance-id', allocated)).text, sid);
+      assert.equal((await r.api('POST', `machines/${sid}/?op=release`, [], r.userKey)).status, 200);
+      await r.runner.drain();
+      assert.equal(await status(sid), S.READY);
+      assert.equal((await meta(r, 'GET', 'latest/meta-data/instance-id', allocated)).status, 401, 'release revoked it again');
     });
 
     test('deploy failures: a FAILED signal, and a failed top-level webhook event', async () => {

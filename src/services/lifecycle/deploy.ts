@@ -10,7 +10,6 @@ import { getConfig } from '../config.ts';
 import { loadTopology } from '../../store/repos/network.ts';
 import { claimAutoAddresses } from '../network/links.ts';
 import type { Actor, Queryable, ServiceContext } from '../context.ts';
-import { revokeNodeKey } from '../metadata/node-key.ts';
 import { beginWorkflow, describeActor, planOrThrow, setStatus, wake, withMachine } from './machine-tx.ts';
 
 export interface DeployOptions {
@@ -58,8 +57,7 @@ export async function allocateInTx(q: Queryable, ctx: ServiceContext, actor: Act
     to: NodeStatus.ALLOCATED, username: actor.username, description: describeActor(actor, o.comment),
     patch: { owner_id: actor.id, agent_name: o.agent_name ?? '' },
   });
-  m.owner_id = actor.id;
-  await revokeNodeKey(q, m.id);
+  m.owner_id = actor.id; // the owner change replaced the metadata key (migration 015)
 }
 
 /** Starts deployment on a locked ALLOCATED machine row. */

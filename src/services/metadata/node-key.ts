@@ -3,8 +3,8 @@
  * anything asks for it (the preseed, get_token). The token has no user: the edge knows it as the
  * internal identity `maas-init-node`, which only the metadata service accepts.
  *
- * The key is replaced when the machine changes hands (allocation) and when a release starts, as MAAS
- * clears its NodeKey when the owner changes: the operating system an owner deployed keeps running for a
+ * The key is replaced when the machine changes hands (a trigger on owner_id, migration 015) and when a
+ * release starts, as MAAS clears its NodeKey when the owner changes: the operating system an owner deployed keeps running for a
  * while after release, and its cloud-init must neither read the next environment's data nor have its
  * late reports (a failed stage, a finished `modules-final`) taken for the erase environment's.
  */

@@ -14,6 +14,19 @@ import { canonicalTree, commitTree, cryptoSeed, loadForEdit } from './edit.ts';
 
 export async function applyDefaultStorageLayout(q: Queryable, m: NodeRow): Promise<void> {
   const layout = String(await getConfig(q, 'default_storage_layout'));
+  // Inside the workflow's commit: a failure here must not fail commissioning, only leave storage as it was.
+  await q.query('savepoint plinth_default_layout');
+  try {
+    await apply(q, m, layout);
+    await q.query('release savepoint plinth_default_layout');
+  } catch (err) {
+    await q.query('rollback to savepoint plinth_default_layout');
+    await recordEvent(q, { nodeId: m.id, hostname: m.hostname, username: '', level: EventLevel.ERROR, typeName: 'Storage layout',
+      description: `Could not apply the default storage layout (${layout}): ${(err as Error).message}` });
+  }
+}
+
+async function apply(q: Queryable, m: NodeRow, layout: string): Promise<void> {
   const loaded = await loadForEdit(q, m);
   const say = (level: number, description: string) => recordEvent(q, { nodeId: m.id, hostname: m.hostname, username: '', level, typeName: 'Storage layout', description });
   if (!loaded.before.block_devices.some((d) => d.type === 'physical')) {
