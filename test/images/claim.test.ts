@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { claimBuild } from '../../src/edges/images/workspace.ts';
@@ -29,8 +29,40 @@ test('the claim of a builder that died is taken over', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'plinth-claim-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const dead = spawnSync('true').pid!;
-  mkdirSync(join(dir, '.claim-debian-y'));
-  writeFileSync(join(dir, '.claim-debian-y', 'pid'), String(dead));
-  const release = await claimBuild(dir, 'debian-y', () => assert.fail(`waited for dead PID ${dead}`), 20);
-  release();
+  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const stale = [
+    ['a dead PID', `${dead} 12345 ${boot}`],
+    ['a live PID whose start time differs (the PID was reused)', `${process.pid} 1 ${boot}`],
+    ['a PID from before a reboot', `${process.pid} ${readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[19]} not-this-boot`],
+  ];
+  for (const [why, holder] of stale) {
+    mkdirSync(join(dir, '.claim-debian-y'));
+    writeFileSync(join(dir, '.claim-debian-y', 'holder'), holder);
+    const release = await claimBuild(dir, 'debian-y', () => assert.fail(`waited for ${why}`), 20);
+    release();
+    assert.equal(existsSync(join(dir, '.claim-debian-y')), false, why);
+  }
+});
+
+test('two waiters on a dead claim: exactly one holds it at a time; release leaves a successor\'s claim alone', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'plinth-claim-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, '.claim-z'));
+  writeFileSync(join(dir, '.claim-z', 'holder'), `${spawnSync('true').pid} 1 x`);
+  let holding = 0;
+  let most = 0;
+  await Promise.all([0, 1].map(async () => {
+    const release = await claimBuild(dir, 'z', () => {}, 10);
+    holding += 1; most = Math.max(most, holding);
+    await new Promise((r) => setTimeout(r, 60));
+    holding -= 1;
+    release();
+  }));
+  assert.equal(most, 1);
+  const first = await claimBuild(dir, 'z', () => {}, 10);
+  rmSync(join(dir, '.claim-z'), { recursive: true });
+  const second = await claimBuild(dir, 'z', () => {}, 10);
+  first(); // the first's late release must not remove the second's claim
+  assert.equal(existsSync(join(dir, '.claim-z')), true);
+  second();
 });

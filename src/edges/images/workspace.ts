@@ -4,7 +4,8 @@
  * host's or the cache's files, so mounts under the directory are taken down first and removal is
  * refused if any remain.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { exec } from './exec.ts';
 import { ImageError } from './errors.ts';
@@ -26,36 +27,65 @@ export async function removeTree(dir: string): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
+/** This boot's id: a PID recorded before a reboot means nothing after it. */
+const bootId = () => { try { return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(); } catch { return ''; } };
+/** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22): tells a PID reused by another process. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch { return null; }
+}
+/** Who holds a claim: "<pid> <start time> <boot id> <claim id>" (the claim id tells one process's claims apart). */
+const holderText = (pid: number) => `${pid} ${startTime(pid) ?? '?'} ${bootId()} ${randomUUID()}`;
+/** Whether the process that wrote `text` still runs (same PID, same start time, same boot). */
+function holderAlive(text: string): boolean {
+  const [pid, start, boot] = text.trim().split(' ');
+  const n = Number(pid);
+  if (!n || boot !== bootId()) return false;
+  const now = startTime(n);
+  return now !== null && now === start;
+}
 
 /**
- * One build of the same inputs at a time: a directory `.claim-<name>` (mkdir is atomic) holding the
- * builder's PID. A second builder waits until the claim is gone (or its PID is dead: a killed build),
- * then looks at the cache again — it usually finds the first one's result instead of building it twice.
- * Returns the release function.
+ * One build of the same inputs at a time: a directory `.claim-<name>` (mkdir is atomic) holding who
+ * builds (PID, its start time, the boot). A second builder waits until the claim is gone or its holder
+ * is dead (a killed build, a reboot, a PID since reused), then looks at the cache again — it usually
+ * finds the first one's result instead of building it twice. A dead holder's claim is taken over by
+ * renaming it away first (rename is atomic: of two waiters, one wins). Returns the release function,
+ * which removes the claim only while it is still this process's.
  */
 export async function claimBuild(buildsDir: string, name: string, waiting: (pid: number) => void, pollMs = 2000): Promise<() => void> {
   const claim = join(buildsDir, `.claim-${name}`);
+  const holder = join(claim, 'holder');
   let told = false;
   let unreadableSince = 0;
   for (;;) {
     try {
       mkdirSync(claim);
-      writeFileSync(join(claim, 'pid'), String(process.pid));
-      return () => rmSync(claim, { recursive: true, force: true });
+      const mine = holderText(process.pid);
+      writeFileSync(holder, mine);
+      return () => {
+        let text = '';
+        try { text = readFileSync(holder, 'utf8'); } catch { return; }
+        if (text === mine) rmSync(claim, { recursive: true, force: true });
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let pid = 0;
-    try { pid = Number(readFileSync(join(claim, 'pid'), 'utf8')); } catch { /* being written, or left by a crash */ }
+    let text = '';
+    try { text = readFileSync(holder, 'utf8'); } catch { /* being written, or left by a crash */ }
     const now = Date.now();
-    if (!pid) unreadableSince ||= now; else unreadableSince = 0;
-    // A claim without a readable PID for 30 s was left between mkdir and write by a killed process.
-    if ((pid && !alive(pid)) || (unreadableSince && now - unreadableSince > 30_000)) {
-      rmSync(claim, { recursive: true, force: true });
+    if (!text) unreadableSince ||= now; else unreadableSince = 0;
+    // A claim without a readable holder for 30 s was left between mkdir and write by a killed process.
+    if ((text && !holderAlive(text)) || (unreadableSince && now - unreadableSince > 30_000)) {
+      const away = `${claim}.stale-${process.pid}-${now}`;
+      try { renameSync(claim, away); } catch { continue; } // another waiter took it over first
+      rmSync(away, { recursive: true, force: true });
+      unreadableSince = 0;
       continue;
     }
-    if (pid && !told) { waiting(pid); told = true; }
+    if (text && !told) { waiting(Number(text.split(' ')[0])); told = true; }
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
