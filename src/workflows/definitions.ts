@@ -14,6 +14,7 @@ import { awaitReport, bootMachine, powerOff, powerOn, setBootDevice } from './st
 import { bulkWorkflow } from './bulk.ts';
 import type { Apply, StepDef, WorkflowDef } from './types.ts';
 import { applyDefaultStorageLayout } from '../services/storage/default-layout.ts';
+import { applyInitialNetworking } from '../services/network/initial.ts';
 
 /** A last step: move the machine to `to` (computed from the workflow's data) with an event. */
 const settle = (name: string, description: string, to: (d: Record<string, unknown>) => number,
@@ -42,10 +43,15 @@ const commission: WorkflowDef = {
     awaitReport('await_commissioning', 'waiting for the machine to report its commissioning results', ['commissioning_done']),
     {
       // As MAAS, once the commissioning results are in (before any test, whatever the tests' outcome):
-      // the rediscovered disks get the default storage layout, unless storage was skipped.
+      // the rediscovered disks get the default storage layout and the boot interface its initial AUTO
+      // link, unless storage or networking was skipped.
       name: 'start_testing', label: 'starting the tests',
       async run(ctx) {
-        const layout = async (q: Queryable, m: NodeRow | undefined) => { if (ctx.data.skip_storage !== true && m) await applyDefaultStorageLayout(q, m); };
+        const layout = async (q: Queryable, m: NodeRow | undefined) => {
+          if (!m) return;
+          if (ctx.data.skip_storage !== true) await applyDefaultStorageLayout(q, m);
+          if (ctx.data.skip_networking !== true) await applyInitialNetworking(q, m);
+        };
         if (!ctx.data.run_tests) return { next: true, apply: async (q, m) => { await layout(q, m); } };
         return { next: true, apply: async (q, m) => {
           await layout(q, m);

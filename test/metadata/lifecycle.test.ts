@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { signRequest } from '../../src/edges/maas/wire/oauth.ts';
 import { TagEvaluator } from '../../src/services/tag-evaluation/worker.ts';
+import { rememberLeases } from '../../src/services/racks/lease-view.ts';
 import { BACKENDS } from '../helpers/backends.ts';
 import { startBmcDouble, type BmcDouble } from '../lifecycle/bmc-double.ts';
 import { newMachine, startLifecycleRegion, type LifecycleRegion } from '../lifecycle/helpers.ts';
@@ -151,12 +152,19 @@ for (const kind of BACKENDS) {
       const facts = readFileSync(new URL('../commissioning/fixtures/host-facts.json', import.meta.url), 'utf8');
       const rootMounted = async (sid: string) => (await r.api('GET', `nodes/${sid}/blockdevices/`)).json()
         .some((d: any) => d.partitions.some((p: any) => p.filesystem?.mount_point === '/' && p.filesystem.fstype === 'ext4'));
+      for (const cidr of ['10.99.6.0/24', '10.99.7.0/24']) assert.equal((await r.api('POST', 'subnets/', [['cidr', cidr]])).status, 200);
       const { sid, key } = await machine();
       await commissionAsMachine(key, { '00-plinth-facts': facts });
+      // The address the machine booted with, as its rack reports the lease (the second subnet, not the VLAN's first).
+      await rememberLeases(r.svc, 'rack-1', [{ ip: '10.99.7.23', mac: '02:fc:00:00:00:01', action: 'commit' }]);
       await signal(key, [['status', 'OK']]);
       await r.runner.drain();
       assert.equal(await status(sid), S.READY);
       assert.ok(await rootMounted(sid), 'flat: one ext4 partition mounted at / on the boot disk');
+      // Initial networking: the boot interface AUTO on the subnet it booted from, its VLAN set to that subnet's.
+      const m = (await r.api('GET', `machines/${sid}/`)).json();
+      assert.deepEqual(m.boot_interface.links.map((l: any) => [l.mode, l.subnet?.cidr]), [['auto', '10.99.7.0/24']]);
+      assert.ok(m.boot_interface.vlan);
       const ev = (await r.api('GET', `events/?op=query&id=${sid}`)).json().events;
       assert.ok(ev.some((e: { type: string; description: string }) => e.type === 'Storage layout' && /flat/.test(e.description)));
 
