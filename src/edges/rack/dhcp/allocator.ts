@@ -9,12 +9,22 @@
  * of the pools; an address elsewhere in the pools is offered or granted only to a client this
  * server knows holds it now (`canOffer`). Confirming an existing binding uses the whole pools.
  *
- * An address is free when no record holds it, or its record is `free`, or its offer/lease has
- * run out, or it belongs to the asking client; a `declined` address stays out of use (for every
- * client) until its quarantine ends. Pool scans remember where the last free address was, per
- * subnet, and start again from the bottom whenever the store's generation says an address may
- * have been freed — so the answer is still the lowest free address, without rescanning a full pool
- * for every client.
+ * An address is free when no record holds it, or it belongs to the asking client, or its offer has
+ * run out, or its lease ended (expired, or record `free`) — on a failover subnet, at least one MCLT
+ * ago (below); a `declined` address stays out of use (for every client) until its quarantine ends.
+ * Pool scans remember where the last free address was, per subnet, and start again from the bottom
+ * whenever the store's generation says an address may have been freed, or the clock has reached the
+ * earliest time a skipped address becomes free — so the answer is still the lowest free address,
+ * without rescanning a full pool for every client.
+ *
+ * The MCLT hold, after the DHCP failover protocol (draft-ietf-dhc-failover-12): the MCLT, "maximum
+ * client lead time", is the most one server may extend a lease beyond what its partner knows, and a
+ * server that cannot reach its partner (PARTNER-DOWN) gives an address to a different client only
+ * once one MCLT has passed beyond the lease's expiration. Neither rack knows whether the region
+ * still relays the other's renewals, so a lease that ended in this server's store may live on at the
+ * peer — the client rebooted and took the peer's ACK, or PXE-booted and took its OFFER, and now
+ * renews there by unicast. Giving the address to another client at once would hand it out twice;
+ * the hold (`Subnet.mcltMs`, config.ts `mcltSecs`) gives that client one MCLT more.
  */
 import type { Subnet } from './config.ts';
 import { cidrContains, intToIp, parseIp } from './ipv4.ts';
@@ -25,15 +35,25 @@ export interface ClientIdentity {
   mac: string;
 }
 
-/** Whether `lease` (the record at some address) lets `clientKey` have that address at `now`. */
-export function isAvailable(lease: Lease | undefined, clientKey: string, now: number): boolean {
-  if (!lease) return true;
-  if (lease.state === 'declined') return lease.expiresAt <= now;
-  if (lease.clientKey === clientKey || lease.state === 'free') return true;
-  return lease.expiresAt <= now;
+/**
+ * Whether `lease` (the record at some address) lets `clientKey` have that address at `now`; an ended
+ * lease (bound and expired, or free since `expiresAt`) of another client only `holdMs` after it ended.
+ */
+export function isAvailable(lease: Lease | undefined, clientKey: string, now: number, holdMs = 0): boolean {
+  return availableFrom(lease, clientKey, holdMs) <= now;
 }
 
-interface ScanHint { generation: number; pool: number; next: number }
+/** From when (ms since the epoch) `lease` lets `clientKey` have its address; -Infinity: already. */
+function availableFrom(lease: Lease | undefined, clientKey: string, holdMs: number): number {
+  if (!lease) return -Infinity;
+  if (lease.state === 'declined') return lease.expiresAt;
+  if (lease.clientKey === clientKey) return -Infinity;
+  if (lease.state === 'offered') return lease.expiresAt;
+  return lease.expiresAt + holdMs;
+}
+
+/** Where a pool scan may resume: valid while the generation is unchanged and before `reopensAt`. */
+interface ScanHint { generation: number; pool: number; next: number; reopensAt: number }
 
 export class Allocator {
   private hints = new Map<string, ScanHint>();
@@ -60,7 +80,7 @@ export class Allocator {
       if (subnet.excluded.has(n)) return false;
       if (!subnet.pools.some(([lo, hi]) => n >= lo && n <= hi)) return false;
     }
-    return isAvailable(this.store.get(ip), client.clientKey, now);
+    return isAvailable(this.store.get(ip), client.clientKey, now, subnet.mcltMs);
   }
 
   /**
@@ -93,21 +113,25 @@ export class Allocator {
 
   private lowestFree(subnet: Subnet, client: ClientIdentity, now: number): string | undefined {
     let hint = this.hints.get(subnet.key);
-    if (!hint || hint.generation !== this.store.generation) {
-      hint = { generation: this.store.generation, pool: 0, next: subnet.allocPools[0]?.[0] ?? 0 };
+    if (!hint || hint.generation !== this.store.generation || now >= hint.reopensAt) {
+      hint = { generation: this.store.generation, pool: 0, next: subnet.allocPools[0]?.[0] ?? 0, reopensAt: Infinity };
     }
+    const { generation } = this.store;
+    let reopensAt = hint.reopensAt;
     for (let p = hint.pool; p < subnet.allocPools.length; p += 1) {
       const [lo, hi] = subnet.allocPools[p];
       for (let n = p === hint.pool ? Math.max(hint.next, lo) : lo; n <= hi; n += 1) {
         if (subnet.excluded.has(n)) continue;
         const ip = intToIp(n);
         if (subnet.reservedIps.has(ip)) continue;
-        if (!isAvailable(this.store.get(ip), client.clientKey, now)) continue;
-        this.hints.set(subnet.key, { generation: this.store.generation, pool: p, next: n });
+        // A held address frees itself with time, not with a store change: remember when.
+        const from = availableFrom(this.store.get(ip), client.clientKey, subnet.mcltMs);
+        if (from > now) { reopensAt = Math.min(reopensAt, from); continue; }
+        this.hints.set(subnet.key, { generation, pool: p, next: n, reopensAt });
         return ip;
       }
     }
-    this.hints.set(subnet.key, { generation: this.store.generation, pool: subnet.allocPools.length, next: 0 });
+    this.hints.set(subnet.key, { generation, pool: subnet.allocPools.length, next: 0, reopensAt });
     return undefined;
   }
 }

@@ -94,6 +94,14 @@ export interface DhcpConfig {
    * seen it trying for this many seconds without selecting another server (default 8; standby.ts).
    */
   takeoverSecs?: number;
+  /**
+   * Failover MCLT (maximum client lead time, draft-ietf-dhc-failover-12): on a subnet with a
+   * failover split (`allocate`), an address whose lease — granted here or learned from the peer —
+   * ended (expired, released, or left for another address) less than this long ago is not given to
+   * another client: the peer may have extended it meanwhile without this server hearing of it.
+   * Default 3600 s, the value of ISC dhcpd.conf(5)'s failover example (`mclt 3600`) and of Windows.
+   */
+  mcltSecs?: number;
 }
 
 export class DhcpConfigError extends Error {
@@ -120,6 +128,8 @@ export interface Subnet {
   /** The part of `pools` new addresses come from (all of it unless `allocate` narrows it). */
   allocPools: Array<readonly [number, number]>;
   standby: boolean;
+  /** How long an ended lease keeps its address from other clients (`mcltSecs`; 0 without a failover split). */
+  mcltMs: number;
   reservationsByMac: Map<string, Reservation>;
   reservedIps: Map<string, string>;
   /** Addresses never handed out from pools (server, router, next-server, DNS/NTP on the subnet). */
@@ -139,6 +149,7 @@ export interface CompiledConfig {
 }
 
 export const DEFAULT_LEASE_TIME = 600;
+export const DEFAULT_MCLT_SECS = 3600;
 
 function checkIp(problems: string[], where: string, ip: string | undefined): number | null {
   if (ip === undefined) return null;
@@ -147,7 +158,7 @@ function checkIp(problems: string[], where: string, ip: string | undefined): num
   return n;
 }
 
-function compileSubnet(sc: SubnetConfig, problems: string[]): Subnet | null {
+function compileSubnet(sc: SubnetConfig, problems: string[], mcltSecs: number): Subnet | null {
   const where = `subnet ${sc.cidr}`;
   const cidr = typeof sc.cidr === 'string' ? parseCidr(sc.cidr) : null;
   if (!cidr) { problems.push(`${where}: cidr must be a network in a.b.c.d/len form`); return null; }
@@ -239,6 +250,7 @@ function compileSubnet(sc: SubnetConfig, problems: string[]): Subnet | null {
     pools,
     allocPools,
     standby: sc.standby === true,
+    mcltMs: sc.allocate !== undefined ? mcltSecs * 1000 : 0,
     reservationsByMac,
     reservedIps,
     excluded,
@@ -259,8 +271,9 @@ export function compileConfig(cfg: DhcpConfig): CompiledConfig {
   if (cfg.role !== undefined && cfg.role !== 'primary' && cfg.role !== 'secondary') problems.push('role must be "primary" or "secondary"');
   if (!Array.isArray(cfg.subnets)) throw new DhcpConfigError(['subnets must be a list']);
   const subnets: Subnet[] = [];
+  const mcltSecs = positive(problems, 'mcltSecs', cfg.mcltSecs, DEFAULT_MCLT_SECS);
   for (const sc of cfg.subnets) {
-    const compiled = compileSubnet(sc, problems);
+    const compiled = compileSubnet(sc, problems, mcltSecs);
     if (!compiled) continue;
     for (const other of subnets) {
       if (cidrContains(other.cidr, compiled.cidr.network) || cidrContains(compiled.cidr, other.cidr.network)) {

@@ -5,7 +5,9 @@
  * Silence is the answer whenever the request is not ours: no served subnet for the client's
  * segment or address, a server identifier of another server, or a client we have no record of
  * (RFC 2131 §4.3.2 "MUST remain silent"). NAKs go only to clients on a served subnet whose
- * request is wrong there. A failover standby subnet answers only as standby.ts decides.
+ * request is wrong there. A failover standby subnet answers only as standby.ts decides; on any
+ * failover subnet, an INIT-REBOOT for a lease learned from the peer is left to the peer until the
+ * client has waited (`peerFirst`).
  */
 import { MessageType } from './codes.ts';
 import { subnetFor, type CompiledConfig, type Subnet } from './config.ts';
@@ -17,7 +19,7 @@ import { parseIp, cidrContains } from './ipv4.ts';
 import type { Lease, LeaseStore } from './lease-store.ts';
 import { buildReply, type BuiltReply, type ReplySpec } from './reply.ts';
 import type { DhcpRequest } from './request.ts';
-import { standbyVerdict, type StandbyTakeover, type StandbyWatch } from './standby.ts';
+import { clientWaited, standbyVerdict, type StandbyTakeover, type StandbyWatch } from './standby.ts';
 
 export interface HandlerDeps {
   config: CompiledConfig;
@@ -143,8 +145,11 @@ async function discover(deps: HandlerDeps, req: DhcpRequest, within?: Subnet): P
   const ip = deps.allocator.chooseOffer(subnet, req, req.requestedIp, now);
   if (ip === undefined) return silent('no free address');
   const current = deps.store.get(ip);
-  const alreadyBound = current?.state === 'bound' && current.clientKey === req.clientKey && current.expiresAt > now;
-  if (!alreadyBound) {
+  const own = current?.clientKey === req.clientKey && (current.state === 'bound' || current.state === 'free') ? current : undefined;
+  // The client's live lease, or its ended one still held from others (MCLT, allocator.ts) for the
+  // offer's time: that record already keeps the address for it, and stays if it goes elsewhere.
+  const alreadyHeld = own !== undefined && ((own.state === 'bound' && own.expiresAt > now) || own.expiresAt + subnet.mcltMs >= now + deps.config.offerHoldMs);
+  if (!alreadyHeld) {
     // Offers are held in memory only; this resolves at once (the hold was taken synchronously).
     await deps.store.put({
       ip, subnet: subnet.key, clientKey: req.clientKey, mac: req.mac, state: 'offered',
@@ -208,9 +213,25 @@ async function request(deps: HandlerDeps, req: DhcpRequest): Promise<Outcome> {
     if (n === null || !cidrContains(subnet.cidr, n)) return nak(req, subnet, 'wrong network');
     const reservation = subnet.reservationsByMac.get(req.mac);
     if (reservation && reservation.ip !== req.requestedIp) return nak(req, subnet, 'client has a reserved address');
+    if (!reservation && peerFirst(deps, req, now)) return silent('INIT-REBOOT of a lease learned from the failover peer: the peer answers first');
     return confirm(deps, req, subnet, req.requestedIp, now, reservation !== undefined);
   }
   return silent('REQUEST with neither server id, ciaddr nor requested address');
+}
+
+/**
+ * Whether an INIT-REBOOT is left to the failover peer: the client's lease here was learned from the
+ * peer (granted or last renewed there), and the client has not yet waited `takeoverSecs` for it
+ * (standby.ts `clientWaited`). So while both servers live only the one holding the lease first-hand
+ * ACKs: two ACKs would let the client pick either, and the one it picks gets its renewals by unicast
+ * — which the other server, with the region down, never hears of (the lease "moves" and runs out
+ * where it came from). Like ISC's load balancing (RFC 3074, dhcpd.conf(5) "load balance max
+ * seconds"), the other server answers once the client's `secs` show it is not being answered.
+ */
+function peerFirst(deps: HandlerDeps, req: DhcpRequest, now: number): boolean {
+  const held = deps.store.get(req.requestedIp!);
+  if (!held?.learned || held.clientKey !== req.clientKey || held.state !== 'bound' || held.expiresAt <= now) return false;
+  return clientWaited(deps.watch, deps.config.takeoverSecs, now, req) === undefined;
 }
 
 /** ACK if our records say the client may keep ip, NAK if another client holds it, else silence. */

@@ -31,6 +31,14 @@
  * with the same address, and otherwise gets silence: a standby is not authoritative, so it never
  * NAKs (RFC 2131 §4.3.2: a server with no record of the client "MUST remain silent").
  *
+ * An INIT-REBOOT for a lease this server granted itself is ACKed at once, and the primary leaves
+ * it alone (handler.ts `peerFirst`: a server ACKs INIT-REBOOT of a lease it only learned from its
+ * peer once the client has waited): with both answering, the client could take the primary's ACK,
+ * renew there by unicast, and — the region down — the lease would run out here while it lives on.
+ * Making the standby the one to wait instead would move every such lease to the primary. Leases
+ * still move (a PXE DISCOVER is the primary's, which offers the address it knows), so an address
+ * whose lease ended here is kept from other clients for one MCLT (allocator.ts).
+ *
  * A REBINDING client (ciaddr set, no server identifier, broadcast: RFC 2131 §4.4.5, after T2)
  * failed to renew with the server that granted its lease, so a known lease is ACKed at once; if
  * both servers answer, they give the same address. A client renewing or releasing a lease this
@@ -158,13 +166,19 @@ function knownLease(ctx: StandbyContext, req: DhcpRequest, ip: string): Lease | 
 /** iPXE's secs flag 0x02: the client already holds a DHCPOFFER (see the header). */
 const IPXE_HAS_OFFER = 0x02;
 
-function waited(ctx: StandbyContext, req: DhcpRequest): TakeoverReason | undefined {
-  const seenMs = ctx.watch?.attempt(req.clientKey, ctx.now) ?? 0;
+/**
+ * Whether the client has waited `takeoverSecs` for an answer (by its `secs`, or as seen here: see the
+ * header), recording this attempt; undefined while another server may still answer it.
+ */
+export function clientWaited(watch: StandbyWatch | undefined, takeoverSecs: number, now: number, req: DhcpRequest): TakeoverReason | undefined {
+  const seenMs = watch?.attempt(req.clientKey, now) ?? 0;
   const answered = req.bootKind === 'ipxe' && (req.packet.secs & IPXE_HAS_OFFER) !== 0;
-  if (req.packet.secs >= ctx.takeoverSecs && !answered) return 'secs';
-  if (seenMs >= ctx.takeoverSecs * 1000) return 'retries';
+  if (req.packet.secs >= takeoverSecs && !answered) return 'secs';
+  if (seenMs >= takeoverSecs * 1000) return 'retries';
   return undefined;
 }
+
+const waited = (ctx: StandbyContext, req: DhcpRequest) => clientWaited(ctx.watch, ctx.takeoverSecs, ctx.now, req);
 
 const quiet = (why: string): StandbyVerdict => ({ kind: 'quiet', why: `failover standby: ${why}` });
 const SERVE: StandbyVerdict = { kind: 'serve' };
