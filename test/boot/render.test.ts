@@ -37,7 +37,7 @@ describe('what the scripts must contain', () => {
   const render = (loader: 'ipxe' | 'grub' | 'pxelinux', d: BootDecision) => renderBootConfig(loader, d);
   test('every iPXE script starts with the #!ipxe signature', () => {
     for (const [, d] of CASES) assert.match(render('ipxe', d), /^#!ipxe\n/);
-    assert.match(renderPreloader('ipxe', { host: 'fd00::1', port: 8080 }), /^#!ipxe\n.*chain http:\/\/\[fd00::1\]:8080\/ipxe\.cfg-\$\{mac\}/s);
+    assert.match(renderPreloader('ipxe', { host: 'fd00::1', port: 8080 }), /^#!ipxe\n.*imgfetch --name machine http:\/\/\[fd00::1\]:8080\/ipxe\.cfg-\$\{mac\}/s);
   });
   test('local boot: sanboot on BIOS, exit 1 on UEFI (lab notes)', () => {
     const local = { purpose: 'local', arch: 'amd64', subarch: 'generic' } as const;
