@@ -16,14 +16,14 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsUnavailable } from '../dhcp/helpers/netns.ts';
 import { until } from '../link/helpers.ts';
 import { Cleanups, failoverConfigured, startFailoverRacks, stop, topology } from './helpers/two-racks.ts';
-import { startRouterAdverts, startVm, vmUnavailable } from './helpers/vm.ts';
+import { addImage, escapeRe as escape, fetched, startRouterAdverts, startVm, vmUnavailable } from './helpers/vm.ts';
 
 const unavailable = (await vmUnavailable()) ?? (await netnsUnavailable());
 const topo = topology('pfv');
@@ -38,17 +38,6 @@ const INITRD = `ephemeral/amd64/${SERIES}/boot-initrd`;
 const cleanups = new Cleanups();
 after(() => cleanups.run());
 
-/** A complete image file in the layout of src/domain/boot/images.ts: the file, then its checksum marker. */
-async function addImage(dataDir: string, rel: string, content: Buffer): Promise<void> {
-  const path = join(dataDir, 'images', rel);
-  await mkdir(join(path, '..'), { recursive: true });
-  await writeFile(path, content);
-  await writeFile(`${path}.sha256`, `${createHash('sha256').update(content).digest('hex')}  ${rel.split('/').pop()}\n`);
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** iPXE's console line for a completed download of `path` from `host`'s HTTP boot server. */
-const fetched = (host: string, path: string) => new RegExp(`http://${escape(host)}:5248/${escape(path)}\\S*\\.\\.\\. ok`);
 
 interface LeaseRow { ip: string; mac: string; rack: string | null }
 /** A record of a rack's lease journal (src/edges/rack/dhcp/lease-file-store.ts). */

@@ -9,6 +9,8 @@
  * for the racks) so it comes at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
@@ -108,3 +110,15 @@ function monitorCommand(path: string, command: string): Promise<void> {
     c.on('error', (err) => { clearTimeout(timer); reject(err); });
   });
 }
+
+/** A complete image file in the layout of src/domain/boot/images.ts: the file, then its checksum marker. */
+export async function addImage(dataDir: string, rel: string, content: Buffer): Promise<void> {
+  const path = join(dataDir, 'images', rel);
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, content);
+  await writeFile(`${path}.sha256`, `${createHash('sha256').update(content).digest('hex')}  ${rel.split('/').pop()}\n`);
+}
+
+export const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** iPXE's console line for a completed download of `path` from `host`'s HTTP boot server. */
+export const fetched = (host: string, path: string) => new RegExp(`http://${escapeRe(host)}:5248/${escapeRe(path)}\\S*\\.\\.\\. ok`);
