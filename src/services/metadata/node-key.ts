@@ -4,9 +4,10 @@
  * internal identity `maas-init-node`, which only the metadata service accepts.
  *
  * The key is replaced when the machine changes hands (a trigger on owner_id, migration 015) and when a
- * release starts, as MAAS clears its NodeKey when the owner changes: the operating system an owner deployed keeps running for a
- * while after release, and its cloud-init must neither read the next environment's data nor have its
- * late reports (a failed stage, a finished `modules-final`) taken for the erase environment's.
+ * release starts, as MAAS clears its NodeKey when the owner changes: the system an owner deployed keeps
+ * running for a while after release, and its cloud-init must neither read the next environment's data
+ * nor have its late reports (a failed stage, a finished `modules-final`) taken for the erase
+ * environment's.
  */
 import { noMatch } from '../../domain/errors.ts';
 import { nodesRepo } from '../../store/repos/machines.ts';

@@ -21,11 +21,12 @@ export async function applyInitialNetworking(q: Queryable, m: NodeRow): Promise<
   if (!boot) return;
   const links = await addressesRepo.byInterfaces(q, [boot.id]);
   if (links.some((l) => linkMode(l) !== 'link_up')) return;
-  const leased = (await q.query<{ subnet_id: number; vlan_id: number }>(
-    `select l.subnet_id, s.vlan_id from dhcp_leases l join subnets s on s.id = l.subnet_id
+  type Found = { subnet_id: number; vlan_id: number; cidr: string };
+  const leased = (await q.query<Found>(
+    `select l.subnet_id, s.vlan_id, s.cidr from dhcp_leases l join subnets s on s.id = l.subnet_id
       where lower(l.mac) = lower($1) order by l.updated desc limit 1`, [boot.mac_address]))[0];
-  const subnet = leased ?? (boot.vlan_id === null ? undefined : (await q.query<{ subnet_id: number; vlan_id: number }>(
-    "select id as subnet_id, vlan_id from subnets where vlan_id = $1 and position(':' in cidr) = 0 order by id limit 1", [boot.vlan_id]))[0]);
+  const subnet = leased ?? (boot.vlan_id === null ? undefined : (await q.query<Found>(
+    "select id as subnet_id, vlan_id, cidr from subnets where vlan_id = $1 and position(':' in cidr) = 0 order by id limit 1", [boot.vlan_id]))[0]);
   const say = (level: number, description: string) => recordEvent(q, { nodeId: m.id, hostname: m.hostname, username: '', level, typeName: 'Networking', description });
   if (!subnet) {
     await say(EventLevel.WARNING, `${boot.name} has no subnet to take an address from (no DHCP lease, no subnet on its VLAN): link it by hand before deploying.`);
@@ -34,6 +35,5 @@ export async function applyInitialNetworking(q: Queryable, m: NodeRow): Promise<
   if (boot.vlan_id !== subnet.vlan_id) await interfacesRepo.setVlan(q, boot.id, subnet.vlan_id);
   for (const l of links) await addressesRepo.delete(q, l.id);
   await addressesRepo.insert(q, { subnet_id: subnet.subnet_id, node_id: m.id, interface_id: boot.id, alloc_type: AllocType.AUTO, ip: null });
-  const cidr = (await q.query<{ cidr: string }>('select cidr from subnets where id = $1', [subnet.subnet_id]))[0]?.cidr;
-  await say(EventLevel.INFO, `${boot.name} linked to ${cidr} (AUTO: an address is assigned at deploy).`);
+  await say(EventLevel.INFO, `${boot.name} linked to ${subnet.cidr} (AUTO: an address is assigned at deploy).`);
 }

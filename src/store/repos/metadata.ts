@@ -40,7 +40,7 @@ export const scriptSetsRepo = {
     (await q.query<ScriptSetRow>('insert into script_sets (node_id, kind, created) values ($1, $2, $3) returning *', [nodeId, kind, now]))[0],
   ping: (q: Queryable, id: number, now: Date) => q.query('update script_sets set last_ping = $2 where id = $1', [id, now]),
   hasResults: async (q: Queryable, id: number) =>
-    (await q.query<{ n: number }>('select count(*)::int as n from script_results where script_set_id = $1', [id]))[0].n > 0,
+    (await q.query<{ found: boolean }>('select exists (select 1 from script_results where script_set_id = $1) as found', [id]))[0].found,
   /** Makes an empty set the current run's: created now, no ping yet. */
   renew: async (q: Queryable, id: number, now: Date) =>
     (await q.query<ScriptSetRow>('update script_sets set created = $2, last_ping = null where id = $1 returning *', [id, now]))[0],
