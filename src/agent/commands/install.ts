@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import type { AgentConfig } from '../config.ts';
 import { send, type RetryPolicy } from '../http.ts';
 import { log } from '../log.ts';
+import { configureDiskImage } from './install-dd.ts';
 import { exec, InstallLog, streamImage, writeDiskImage } from './install-exec.ts';
 import { bootloaderCommands, datasourceConfig, GRUB_CONSOLE_DEFAULTS, hostsFile, kernelOptions, networkConfig, plainMetadataUrl, withKernelOptions } from './install-files.ts';
 import { parsePlan, type AgentInstallPlan } from './install-plan.ts';
@@ -109,8 +110,9 @@ export async function install(cfg: AgentConfig, opts: InstallOptions, planText?:
     if (plan.ephemeral) {
       await stage('stage-ephemeral', 'ephemeral deploy: the disks are left untouched', () => ephemeral(cfg, opts, ilog));
     } else if (plan.image.format === 'ddgz') {
-      // A disk image carries its own partitions, bootloader and configuration: written whole, nothing else.
+      // A disk image carries its own partitions and bootloader: written whole, then only its cloud-init is told where the region is.
       await stage('stage-extract', `write ${plan.image.url} onto ${plan.boot_device}`, () => writeDiskImage(ilog, plan.image.url, plan.boot_device!, plan.image.sha256 ?? null));
+      await stage('stage-config', 'the image\'s cloud-init datasource and network config', () => configureDiskImage(ilog, plan, cfg, work));
       await stage('stage-netboot-off', 'network boot off: the next boot is from the disk', netbootOff);
     } else {
       await stage('stage-partitioning', `${plan.storage.length} storage operations`, async () => {
