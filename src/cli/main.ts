@@ -7,6 +7,7 @@ import { registerImageCommands } from './image-commands.ts';
 import { registerRackCommands } from './rack-commands.ts';
 import { ClientError, login, logout, run } from './client/commands.ts';
 import { loadProfiles, RESERVED } from './client/profiles.ts';
+import { waitForStatus } from './client/wait.ts';
 
 async function main(argv: string[]) {
   const profiles = loadProfiles();
@@ -25,6 +26,17 @@ async function main(argv: string[]) {
     .description('log in to a Plinth (or MAAS) API and save it as a profile')
     .action(async (profile: string, url: string, key?: string) => { process.stdout.write(`${await login(profile, url, key)}\n`); });
   program.command('logout').argument('<profile>').description('forget a saved profile').action((profile: string) => logout(profile));
+  program.command('wait').argument('<profile>').argument('<machine>', 'system_id, hostname or MAC address (a MAC may not be enlisted yet)')
+    .argument('<status>', 'the status name to wait for, e.g. New, Ready, Deployed').option('--timeout <minutes>', 'give up after this many minutes', '30')
+    .description('wait until a machine reaches a status, printing its status changes and events (exit 1: it failed, 2: timed out)')
+    .action(async (profile: string, machine: string, status: string, o: { timeout: string }) => {
+      const p = loadProfiles()[profile];
+      if (!p) throw new ClientError(`no profile '${profile}': plinth login ${profile} URL KEY first`, 3);
+      const minutes = Number(o.timeout);
+      if (!(minutes > 0)) throw new ClientError(`--timeout must be a positive number of minutes (got ${o.timeout})`, 3);
+      const m = await waitForStatus({ profile: p, machine, status, timeoutMs: minutes * 60_000, say: (l) => process.stderr.write(`${l}\n`) });
+      process.stdout.write(`${m.system_id}\n`);
+    });
   program.command('profiles').description('list saved profiles').action(() => {
     for (const p of Object.values(loadProfiles())) process.stdout.write(`${p.name}\t${p.url}\n`);
   });

@@ -9,7 +9,7 @@ export interface Description { hash: string; resources: Array<{ name: string; an
 export interface Profile { name: string; url: string; credentials: string | null; description: Description }
 
 /** Command names a profile may not take (it would be shadowed by the command). */
-export const RESERVED = new Set(['start', 'region', 'migrate', 'createadmin', 'apikey', 'status', 'login', 'logout', 'profiles', 'help', 'lab', 'rack']);
+export const RESERVED = new Set(['start', 'region', 'migrate', 'createadmin', 'apikey', 'status', 'login', 'logout', 'profiles', 'help', 'lab', 'rack', 'wait', 'images']);
 
 const dir = () => process.env.PLINTH_CONFIG_DIR ?? join(homedir(), '.config', 'plinth');
 const file = () => join(dir(), 'profiles.json');
