@@ -15,6 +15,8 @@ import { startTestRegion, type TestRegion } from '../helpers/region.ts';
 import { selector, waitForStatus } from '../../src/cli/client/wait.ts';
 import { ClientError } from '../../src/cli/client/commands.ts';
 import type { Profile } from '../../src/cli/client/profiles.ts';
+import { recordEvent } from '../../src/services/events.ts';
+import { EventLevel } from '../../src/domain/events.ts';
 
 const exec = promisify(execFile);
 const PLINTH = join(dirname(fileURLToPath(import.meta.url)), '../../bin/plinth');
@@ -51,6 +53,22 @@ describe('plinth wait', () => {
     assert.equal(m.system_id, sid);
     assert.match(lines[0], /^\[\s*0 s\] waiting for 52:54:00:00:0a:01 to appear$/);
     assert.ok(lines.some((l) => new RegExp(`late-1 \\(${sid}\\): New$`).test(l)), lines.join('\n'));
+  });
+
+  test('an enlisting machine is New only once its enlistment scripts finished', async () => {
+    lines.length = 0;
+    const res = await r.api('POST', 'machines/', [['architecture', 'amd64'], ['mac_addresses', '52:54:00:00:0a:05']], null); // anonymous: enlistment
+    assert.equal(res.status, 200, res.text);
+    const sid = res.json().system_id as string;
+    let done = false;
+    const waiting = waitForStatus({ profile, machine: '52:54:00:00:0a:05', status: 'New', timeoutMs: 20_000, pollMs: 100, say }).finally(() => { done = true; });
+    await new Promise((ok) => setTimeout(ok, 600));
+    assert.equal(done, false, `returned at the first New:\n${lines.join('\n')}`);
+    assert.ok(lines.some((l) => /enlisting: waiting for its enlistment scripts to finish/.test(l)), lines.join('\n'));
+    // What the commissioning workflow's finish step records for an enlisting machine (tested in test/lifecycle).
+    const [node] = await r.svc.db.query<{ id: number; hostname: string }>('select id, hostname from nodes where system_id = $1', [sid]);
+    await recordEvent(r.svc.db, { nodeId: node.id, hostname: node.hostname, username: '', level: EventLevel.INFO, typeName: 'Commissioning finished', description: '' });
+    assert.equal((await waiting).system_id, sid);
   });
 
   test('a machine that fails: exit code 1 with its status and message; events are progress', async () => {

@@ -3,9 +3,9 @@
  * each status change and each new event of the machine, with the time since the wait began.
  *
  * MACHINE is a system_id, a hostname or a MAC address; the machine need not exist yet (a MAC waits
- * for enlistment). Exit codes: 0 the status was reached; 1 the machine went to a Failed status
- * (other than the one waited for), with its status message; 2 the timeout; 3 the API refused
- * (bad key, unknown profile).
+ * for enlistment). An enlisting machine counts as New only once its enlistment scripts finished.
+ * Exit codes: 0 the status was reached; 1 the machine went to a Failed status (other than the one
+ * waited for), with its reason; 2 the timeout; 3 the API refused (bad key, unknown profile).
  */
 import { call } from './request.ts';
 import { ClientError } from './commands.ts';
@@ -53,6 +53,10 @@ export async function waitForStatus(o: WaitOptions): Promise<MachineView> {
   let last = '';
   let lastEvent = 0;
   let announced = false;
+  // An enlisting machine is New twice: when it enlists, and after its enlistment scripts ran. Only
+  // the second one is settled (a commission before that is refused).
+  let enlisting = false;
+  let toldEnlisting = false;
   for (;;) {
     let m: MachineView | undefined;
     try {
@@ -64,8 +68,12 @@ export async function waitForStatus(o: WaitOptions): Promise<MachineView> {
     if (!m && !announced) { o.say(`${stamp()} waiting for ${o.machine} to appear`); announced = true; }
     if (m) {
       try {
-        const ev = (await getJson(o.profile, 'events/', [['op', 'query'], ['id', m.system_id], ['limit', '50']]) as { events: EventView[] }).events ?? [];
+        const ev = (await getJson(o.profile, 'events/', [['op', 'query'], ['id', m.system_id], ['limit', '100']]) as { events: EventView[] }).events ?? [];
         const fresh = ev.filter((e) => e.id > lastEvent).reverse();
+        for (const e of fresh) {
+          if (e.type === 'New' && e.description === 'Enlisted') enlisting = true;
+          else if (e.type === 'Commissioning finished' || /^Failed/.test(e.type)) enlisting = false;
+        }
         // The first poll shows only the latest event: the machine's older history is not progress.
         for (const e of lastEvent === 0 ? fresh.slice(-1) : fresh) o.say(`${stamp()}   ${e.type}${e.description ? `: ${e.description}` : ''}`);
         if (ev.length) lastEvent = Math.max(lastEvent, ...ev.map((e) => e.id));
@@ -76,7 +84,8 @@ export async function waitForStatus(o: WaitOptions): Promise<MachineView> {
         o.say(`${stamp()} ${m.hostname} (${m.system_id}): ${m.status_name}`);
         last = m.status_name;
       }
-      if (m.status_name.toLowerCase() === want) return m;
+      if (m.status_name.toLowerCase() === want && !(want === 'new' && enlisting)) return m;
+      if (want === 'new' && enlisting && !toldEnlisting) { o.say(`${stamp()} enlisting: waiting for its enlistment scripts to finish`); toldEnlisting = true; }
       if (/^failed/i.test(m.status_name)) {
         const why = m.error_description || m.status_message;
         throw new ClientError(`${m.hostname} is ${m.status_name}${why ? `: ${why}` : ''}`, 1);
