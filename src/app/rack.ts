@@ -39,6 +39,8 @@ export interface RackOptions {
   log?: Log;
   /** Interfaces to announce (default: this host's, from the OS). */
   interfaces?: () => RackInterface[];
+  /** How often the interfaces are re-read and, when changed, reported to the region (default 10 s). */
+  interfacesPollMs?: number;
   /** Host name to register under (default: this host's). */
   hostname?: string;
   /** Size budget of the image cache in bytes (`--image-cache-max`; default unlimited). */
@@ -81,6 +83,7 @@ export async function startRack(o: RackOptions): Promise<RunningRack> {
   const link = new RegionLink({
     url, secret, hostname: o.hostname ?? rackHostname(), version: o.version, interfaces: o.interfaces ?? localInterfaces, systemId: saved?.system_id,
     dataDir: o.dataDir, powerTypes: POWER_DRIVERS.map((d) => d.name).filter((n) => !missing[n]?.length), log,
+    interfacesPollMs: o.interfacesPollMs,
   });
   link.handle('power.execute', powerExecuteHandler(new PowerService()));
   const services = new RackServices({

@@ -3,7 +3,9 @@
  * A connection must authenticate first (protocol.ts; nothing else is read before that, and the
  * handshake frames are tiny), then say hello, which registers the rack (services/racks/register.ts)
  * and puts its link in the registry. After that the rack may ask for boot decisions and report
- * leases and service health; the region pushes DHCP configuration and sends power commands.
+ * leases, service health and changes of its interfaces (`interfaces.report`: written as hello writes
+ * them, then `onInterfacesChanged` so the rack's DHCP service is re-derived at once); the region
+ * pushes DHCP configuration and sends power commands.
  *
  * Every heartbeat period the endpoint refreshes `last_seen` of its racks in the store and re-reads
  * the shared secret: links authenticated with a secret that is no longer current are dropped, which
@@ -17,15 +19,17 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { PlinthError } from '../../domain/errors.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { decideBoot } from '../../services/boot/decide.ts';
+import { interfacesChanged } from '../../services/racks/interfaces.ts';
 import { registerRack } from '../../services/racks/register.ts';
+import { reportRackInterfaces } from '../../services/racks/report-interfaces.ts';
 import { ensureRackSecret, getRackSecret } from '../../services/racks/secret.ts';
 import { forgetRegionLinks, rackDisconnected, rackSeen, recordServices } from '../../services/racks/status.ts';
 import { recordLeases } from '../../services/racks/leases.ts';
 import { rememberLeases } from '../../services/racks/lease-view.ts';
 import { LinkCallError, LinkPeer } from '../rack/link/peer.ts';
 import {
-  authFrame, bootRequest, CLOSE, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_FRAME_BYTES, digest, digestMatches, helloParams, leasesReport,
-  newNonce, parseFrame, RACK_LINK_PATH, servicesReport,
+  authFrame, bootRequest, CLOSE, DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_FRAME_BYTES, digest, digestMatches, helloParams, interfacesReport,
+  leasesReport, newNonce, parseFrame, RACK_LINK_PATH, servicesReport,
 } from '../rack/link/protocol.ts';
 import type { RackRegistry } from './registry.ts';
 
@@ -41,6 +45,11 @@ export interface RackEndpointOptions {
   maxFrameBytes?: number;
   /** Time a new connection has to authenticate and say hello (default 10 s). */
   handshakeTimeoutMs?: number;
+  /**
+   * A linked rack's interfaces changed (interfaces.report): the region re-derives DHCP services
+   * (DhcpPusher.nudge), since what a rack serves depends on its interfaces and their subnets.
+   */
+  onInterfacesChanged?: (systemId: string) => void;
   /** Adds further calls to each link (image sync: images-link.ts); `systemId()` is set after hello. */
   extend?: (peer: LinkPeer, systemId: () => string | undefined) => void;
 }
@@ -147,6 +156,18 @@ export async function attachRackEndpoint(o: RackEndpointOptions): Promise<RackEn
       if (!p.success) throw badParams('leases.report');
       await rememberLeases(svc, sid, p.data.leases);
       return recordLeases(svc, p.data.leases);
+    }));
+    peer.handle('interfaces.report', registered(async (sid, raw) => {
+      const p = interfacesReport.safeParse(raw);
+      if (!p.success) throw badParams('interfaces.report');
+      const change = await reportRackInterfaces(svc, sid, p.data.interfaces);
+      const entry = registry.get(sid);
+      if (entry?.peer === peer) entry.interfaces = p.data.interfaces;
+      if (interfacesChanged(change)) {
+        svc.log.info({ system_id: sid, ...change }, 'rack interfaces changed');
+        o.onInterfacesChanged?.(sid);
+      }
+      return change;
     }));
     o.extend?.(peer, () => systemId);
     peer.once('close', (code: number, reason: string) => {

@@ -6,6 +6,7 @@
  *   link.on('dhcp', (svc) => dhcpServer.configure(svc));                // region pushes (and the cached one at start)
  *   link.on('connected', ({ systemId }) => …);  link.on('disconnected', ({ code, reason, retryInMs }) => …);
  *   link.on('auth-failed', (message) => …);      // wrong secret: keeps retrying with backoff
+ *   link.on('interfaces-reported', (names) => …); // a change of interfaces() the region now has
  *   link.start();  …  await link.decideBoot(req);  link.reportServices({ dhcp: { status: 'running' } });  …  await link.stop();
  *
  * Options: `url` the region (http(s)://host:port[/MAAS/]; the link goes to ws(s)://host:port/MAAS/rpc/rack),
@@ -13,15 +14,19 @@
  * `systemId` this rack's id when already registered (rack.json), `powerTypes` the drivers it can run,
  * `dataDir` where the cache lives (the last DHCP config and boot answers survive a restart), timings
  * (`heartbeatMs` 10 s, `deadMs` 30 s, `callTimeoutMs` 10 s, `backoff` 0.5 s doubling to 30 s with
- * ±30 % jitter, `bootCacheTtlMs` 1 h) and `maxFrameBytes`.
+ * ±30 % jitter, `bootCacheTtlMs` 1 h, `interfacesPollMs` 10 s) and `maxFrameBytes`.
  *
  * The link dials out, authenticates (protocol.ts), says hello (learning its system_id), re-sends its
- * last service report, and from then on answers the region's calls. When the link drops it
- * reconnects with exponential backoff; meanwhile `dhcpConfig` and cached boot answers keep serving.
+ * last service report, and from then on answers the region's calls. Every `interfacesPollMs` it
+ * compares `interfaces()` with what the region last got (hello or a report) and sends the whole list
+ * in `interfaces.report` when it differs (a failed report is retried on the next tick). When the link
+ * drops it reconnects with exponential backoff; meanwhile `dhcpConfig` and cached boot answers keep
+ * serving; the next hello carries the interfaces as they are then.
  */
 import { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import { LinkCache } from './cache.ts';
+import { interfacesKey } from './interfaces.ts';
 import { LinkCallError, LinkPeer, type CallHandler, type PushHandler } from './peer.ts';
 import {
   authOkFrame, challengeFrame, CLOSE, DEFAULT_MAX_FRAME_BYTES, digest, digestMatches, dhcpConfig, helloResult, newNonce,
@@ -47,6 +52,8 @@ export interface RegionLinkOptions {
   maxFrameBytes?: number;
   backoff?: Partial<BackoffOptions>;
   bootCacheTtlMs?: number;
+  /** How often interfaces() is compared with what the region has (default 10 s; 0: never). */
+  interfacesPollMs?: number;
   random?: () => number;
   log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
 }
@@ -75,6 +82,11 @@ export class RegionLink extends EventEmitter {
   private readonly cache: LinkCache;
   private readonly backoff: BackoffOptions;
   private id: string | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** The link whose hello succeeded, and the interfaces the region has from it (interfacesKey). */
+  private helloPeer: LinkPeer | undefined;
+  private sentInterfaces: string | undefined;
+  private polling = false;
 
   constructor(private readonly opts: RegionLinkOptions) {
     super();
@@ -109,12 +121,18 @@ export class RegionLink extends EventEmitter {
     this.stopped = false;
     if (this.cache.dhcp !== undefined) queueMicrotask(() => this.emit('dhcp', this.cache.dhcp));
     this.connect();
+    const every = this.opts.interfacesPollMs ?? 10_000;
+    if (every > 0) {
+      this.pollTimer = setInterval(() => { void this.pollInterfaces(); }, every);
+      this.pollTimer.unref();
+    }
     return this;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.pollTimer);
     const ws = this.ws;
     this.peer?.close(CLOSE.shutdown, 'rack stopping');
     if (ws && ws.readyState !== WebSocket.CLOSED) {
@@ -152,6 +170,28 @@ export class RegionLink extends EventEmitter {
   }
 
   private log(level: 'info' | 'warn', o: object, m: string) { this.opts.log?.[level](o, m); }
+
+  /** Tells the region the current interfaces when they differ from what it last got on this link. */
+  private async pollInterfaces(): Promise<void> {
+    const peer = this.peer;
+    if (this.polling || !peer?.isOpen || peer !== this.helloPeer) return;
+    this.polling = true;
+    try {
+      const interfaces = await this.opts.interfaces();
+      const key = interfacesKey(interfaces);
+      if (key === this.sentInterfaces) return;
+      await peer.call('interfaces.report', { interfaces });
+      if (this.helloPeer !== peer) return; // a newer hello already told the region
+      this.sentInterfaces = key;
+      const names = interfaces.map((i) => i.name);
+      this.log('info', { interfaces: names }, 'told the region about changed interfaces');
+      this.emit('interfaces-reported', names);
+    } catch (err) {
+      this.log('warn', { err: (err as Error).message }, 'could not tell the region about changed interfaces; retrying');
+    } finally {
+      this.polling = false;
+    }
+  }
 
   private connect(): void {
     if (this.stopped) return;
@@ -204,11 +244,13 @@ export class RegionLink extends EventEmitter {
     });
     this.peer = peer;
     try {
+      const interfaces = await this.opts.interfaces();
       const hello = helloResult.parse(await peer.call('hello', {
-        system_id: this.id, hostname: this.opts.hostname, version: this.opts.version,
-        interfaces: await this.opts.interfaces(), power_types: this.opts.powerTypes,
+        system_id: this.id, hostname: this.opts.hostname, version: this.opts.version, interfaces, power_types: this.opts.powerTypes,
       }));
       this.id = hello.system_id;
+      this.helloPeer = peer;
+      this.sentInterfaces = interfacesKey(interfaces);
       this.attempt = 0;
       this.log('info', { system_id: this.id }, 'connected to the region');
       this.emit('connected', { systemId: this.id });
@@ -223,6 +265,7 @@ export class RegionLink extends EventEmitter {
   private linkDown(code: number, reason: string): void {
     const wasUp = !!this.peer;
     this.peer = undefined;
+    this.helloPeer = undefined;
     this.ws = undefined;
     if (this.stopped) { this.emit('disconnected', { code, reason, retryInMs: null }); return; }
     const b = this.backoff;
@@ -241,7 +284,7 @@ export class RegionLink extends EventEmitter {
    * check a URL and secret. Resolves with the rack's system_id; rejects with the reason otherwise.
    */
   static async probe(opts: RegionLinkOptions, timeoutMs = 15_000): Promise<string> {
-    const link = new RegionLink({ ...opts, backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    const link = new RegionLink({ ...opts, interfacesPollMs: 0, backoff: { initialMs: 60_000, maxMs: 60_000 } });
     try {
       return await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('The region did not answer in time.')), timeoutMs);

@@ -91,17 +91,22 @@ export const rackInterface = z.object({
   parent: z.string().min(1).max(64).optional(),
 }).strict();
 export type RackInterface = z.infer<typeof rackInterface>;
+const rackInterfaces = z.array(rackInterface).max(256);
 
 export const helloParams = z.object({
   system_id: z.string().regex(/^[a-z0-9]{1,16}$/).optional(),
   hostname: z.string().min(1).max(63).regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/),
   version: z.string().max(64),
-  interfaces: z.array(rackInterface).max(256),
+  interfaces: rackInterfaces,
   /** Power types the rack can drive (drivers with their tools installed). */
   power_types: z.array(z.string().max(32)).max(64).optional(),
 }).strict();
 export type HelloParams = z.infer<typeof helloParams>;
 export const helloResult = z.object({ system_id: z.string() });
+
+/** The rack's interfaces changed since it last told the region (hello or an earlier report): all of them, as in hello. */
+export const interfacesReport = z.object({ interfaces: rackInterfaces }).strict();
+export type InterfacesReport = z.infer<typeof interfacesReport>;
 
 const serviceState = z.object({ status: z.enum(['running', 'degraded', 'off']), reason: z.string().max(1024).optional() }).strict();
 export const servicesReport = z.object({
