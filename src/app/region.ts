@@ -122,9 +122,9 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
   const dataDir = resolveDataDir(o.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const writeSecret = (secret: string) => writeFileSync(join(dataDir, 'secret'), `${secret}\n`, { mode: 0o600 });
-  let dhcpPush: DhcpPusher | undefined; // made below; a rack's new interfaces may change its DHCP config at once
+  const late: { dhcpPush?: DhcpPusher } = {}; // made below; a rack's new interfaces may change its DHCP config at once
   const rackEndpoint = await attachRackEndpoint({
-    svc, server: app.server, registry: racks, ...o.rackLink, extend: images.extend, onInterfacesChanged: () => { void dhcpPush?.nudge(); },
+    svc, server: app.server, registry: racks, ...o.rackLink, extend: images.extend, onInterfacesChanged: () => { void late.dhcpPush?.nudge(); },
   });
   svc.rackImages = images.start().hooks;
   writeSecret((await ensureRackSecret(svc)).secret);
@@ -132,7 +132,7 @@ export async function startRegion(o: RegionOptions): Promise<RunningRegion> {
     drop: (systemId, reason) => racks.drop(systemId, CLOSE.shutdown, reason),
     secretRotated: (secret) => { writeSecret(secret); dropLinksNotOn(racks, secret); },
   };
-  dhcpPush = new DhcpPusher(svc, racks, { intervalMs: o.rackLink?.dhcpPollMs }).start();
+  const dhcpPush = late.dhcpPush = new DhcpPusher(svc, racks, { intervalMs: o.rackLink?.dhcpPollMs }).start();
   const socketPath = join(dataDir, 'region.sock');
   let admin: Server | undefined;
   try {
