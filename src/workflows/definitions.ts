@@ -10,7 +10,7 @@ import { releaseAutoAddresses } from '../services/network/links.ts';
 import type { Queryable, ServiceContext } from '../services/context.ts';
 import type { NodePatch } from '../store/repos/machine-write.ts';
 import type { NodeRow } from '../store/repos/machines.ts';
-import { awaitReport, bootMachine, powerOff, powerOn, setBootDevice } from './steps.ts';
+import { awaitReport, awaitSign, bootMachine, powerOff, powerOn, setBootDevice } from './steps.ts';
 import { bulkWorkflow } from './bulk.ts';
 import type { Apply, StepDef, WorkflowDef } from './types.ts';
 import { applyDefaultStorageLayout } from '../services/storage/default-layout.ts';
@@ -79,12 +79,20 @@ const test: WorkflowDef = {
   ],
 };
 
-/** Deploying → DEPLOYED when the installed OS is up. */
+/**
+ * Deploying → DEPLOYED when the installed OS is up. Two waits, so that a timeout names where the machine
+ * stalled: before the installer started (the deployment environment never booted: network, boot image,
+ * firmware) or after (the install, the reboot, the installed OS). The installer's first sign is the
+ * deployment environment fetching its user data on the curtin path or curtin's `cmd-install` event; an
+ * ephemeral deploy runs the installer too (a stage that leaves the disks alone).
+ */
 const deploy: WorkflowDef = {
   kind: 'deploy',
   steps: [
     setBootDevice('boot_network', 'pxe'),
     bootMachine('power_on'),
+    awaitSign('await_installer', 'waiting for the machine to boot the deployment environment and start the installer',
+      ['installing', 'installed'], ['deployed']),
     awaitReport('await_deployed', 'waiting for the machine to report that the installed OS is up', ['deployed']),
     settle('finish', 'Deployment finished', () => S.DEPLOYED, (d) => (d.ephemeral_deploy ? {} : { netboot: false })),
   ],

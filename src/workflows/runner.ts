@@ -115,7 +115,18 @@ export class WorkflowRunner {
   }
 
   private def(wf: WorkflowRow): WorkflowDef | undefined { return this.defs[wf.kind]; }
-  private stepName(wf: WorkflowRow) { return this.def(wf)?.steps[wf.step]?.name ?? `step ${wf.step}`; }
+
+  /**
+   * The index of the workflow's current step. A workflow saved under an older definition of its kind (a
+   * step added or removed since: a region upgraded in the middle of an action) resumes at the step whose
+   * name it saved; the first step has no saved name.
+   */
+  private stepIndex(wf: WorkflowRow): number {
+    const steps = this.def(wf)?.steps;
+    if (!steps || !wf.step_name || steps[wf.step]?.name === wf.step_name) return wf.step;
+    const i = steps.findIndex((s) => s.name === wf.step_name);
+    return i < 0 ? wf.step : i;
+  }
 
   private async runOne(wf: WorkflowRow, abort: AbortController): Promise<void> {
     const def = this.def(wf);
@@ -124,7 +135,8 @@ export class WorkflowRunner {
     if (wf.deadline && now >= wf.deadline) return this.timeout(wf);
     const machine = wf.node_id === null ? undefined
       : (await this.svc.db.query<NodeRow>('select * from nodes where id = $1', [wf.node_id]))[0];
-    const step = def.steps[wf.step];
+    const at = this.stepIndex(wf);
+    const step = def.steps[at];
     if (!step) return this.commit(wf, { done: true });
     const data = structuredClone(wf.data);
     const beat = setInterval(() => {
@@ -134,7 +146,7 @@ export class WorkflowRunner {
     let result: StepResult;
     try {
       result = await step.run({
-        svc: this.svc, wf, machine, data, now, signal: abort.signal, retryDelayMs: this.retryDelayMs,
+        svc: this.svc, wf: at === wf.step ? wf : { ...wf, step: at }, machine, data, now, signal: abort.signal, retryDelayMs: this.retryDelayMs,
         mark: async (patch) => { Object.assign(data, patch); await workflowsRepo.setData(this.svc.db, wf.id, data, this.now()); },
       });
     } catch (err) {
@@ -162,9 +174,10 @@ export class WorkflowRunner {
         return;
       }
       if ('fail' in r) return this.failInTx(q, row, m, r.fail, data);
+      const at = this.stepIndex(row);
       if ('wait' in r) {
         const until = r.wait === 'deadline' ? row.deadline ?? new Date(now.getTime() + 3600_000) : r.wait;
-        await workflowsRepo.reschedule(q, row.id, { step: row.step, stepName: this.stepName(row), runAfter: until, data, now });
+        await workflowsRepo.reschedule(q, row.id, { step: at, stepName: def?.steps[at]?.name ?? `step ${at}`, runAfter: until, data, now });
         return;
       }
       const changed = r.apply ? await r.apply(q, m) : undefined;
@@ -172,7 +185,7 @@ export class WorkflowRunner {
         await q.query('update workflows set deadline = $2, deadline_status = $3 where id = $1', [row.id, changed.deadline, m?.status ?? null]);
         row.deadline_status = m?.status ?? null;
       }
-      const nextStep = row.step + 1;
+      const nextStep = at + 1;
       if ('done' in r || !def || nextStep >= def.steps.length) {
         await workflowsRepo.finish(q, row.id, 'done', '', data, now);
         return;
@@ -199,7 +212,7 @@ export class WorkflowRunner {
 
   /** The machine's status outlived its deadline: fail it, naming the step that stalled, and power it off. */
   private async timeout(wf: WorkflowRow): Promise<void> {
-    const step = this.def(wf)?.steps[wf.step];
+    const step = this.def(wf)?.steps[this.stepIndex(wf)];
     await this.svc.db.tx(async (q) => {
       const m = await lockMachine(q, wf.node_id);
       const row = await workflowsRepo.lockOwned(q, wf.id, this.owner);

@@ -121,6 +121,25 @@ export const powerOn = (name: string): StepDef => ({
 });
 
 /**
+ * Reads the machine's reports from the workflow's cursor: one of `kinds` → next step, a failure → fail.
+ * A report of `later` (what a later step waits for) also ends the wait but is left unread, for that step.
+ * The cursor is shared by the workflow's steps and saved with the step's outcome.
+ */
+function readReports(ctx: StepCtx, label: string, kinds: string[], later: string[]): StepResult {
+  let cursor = typeof ctx.data.report_cursor === 'number' ? ctx.data.report_cursor : 0;
+  const reports = ctx.wf.reports;
+  while (cursor < reports.length) {
+    const r = reports[cursor];
+    if (later.includes(r.kind)) { ctx.data.report_cursor = cursor; return { next: true }; }
+    cursor++;
+    if (kinds.includes(r.kind)) { ctx.data.report_cursor = cursor; return { next: true }; }
+    if (r.kind === 'failed') { ctx.data.report_cursor = cursor; return { fail: r.message ? `The machine reported a failure: ${r.message}` : 'The machine reported a failure.' }; }
+  }
+  ctx.data.report_cursor = cursor;
+  return { wait: 'deadline', note: label };
+}
+
+/**
  * Waits until the machine reports one of `kinds` (→ next step) or a failure (→ fail). Reports are
  * consumed in order through a cursor, so one that arrived early (while a power step ran) still counts.
  */
@@ -128,14 +147,17 @@ export const awaitReport = (name: string, label: string, kinds: string[], when: 
   name, label,
   async run(ctx) {
     if (!when(ctx.data)) return { next: true };
-    let cursor = typeof ctx.data.report_cursor === 'number' ? ctx.data.report_cursor : 0;
-    const reports = ctx.wf.reports;
-    while (cursor < reports.length) {
-      const r = reports[cursor++];
-      if (kinds.includes(r.kind)) { ctx.data.report_cursor = cursor; return { next: true }; }
-      if (r.kind === 'failed') { ctx.data.report_cursor = cursor; return { fail: r.message ? `The machine reported a failure: ${r.message}` : 'The machine reported a failure.' }; }
-    }
-    ctx.data.report_cursor = cursor;
-    return { wait: 'deadline', note: label };
+    return readReports(ctx, label, kinds, []);
   },
+});
+
+/**
+ * Waits for a sign that the machine reached a stage on its way (one of `signs`), so that a stall before
+ * it is named apart from a stall after it. The sign is not required: a report of `later` (what the next
+ * wait is for) ends this wait too — the sign was lost (a status post while the region was down, reports
+ * racing) — and stays unread for the step that waits for it.
+ */
+export const awaitSign = (name: string, label: string, signs: string[], later: string[]): StepDef => ({
+  name, label,
+  async run(ctx) { return readReports(ctx, label, signs, later); },
 });
