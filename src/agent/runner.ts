@@ -17,6 +17,8 @@ export interface ScriptRun {
   timedOut: boolean;
   /** Result files as MAAS names them in a signal: `<name>`, `<name>.out`, `<name>.err`, `<name>.yaml`. */
   files: Array<{ name: string; data: Buffer }>;
+  /** Set when the script did not run because installing its packages failed (the files are the install's output). */
+  installFailed?: boolean;
 }
 
 export interface RunDirs { scripts: string; out: string; downloads: string }

@@ -14,11 +14,37 @@ export interface ScriptEntry {
   parallel: Parallel;
   parameters: Record<string, { type?: string; argument_format?: string; value?: unknown }>;
   has_finished: boolean;
+  /** What must be installed before it runs (absent: nothing). */
+  packages?: ScriptPackages;
+  /** One of Plinth's own scripts (the index's `default`): its tools are part of the ephemeral image. */
+  default?: boolean;
 }
+
+/**
+ * MAAS's `packages`: apt package names, snaps (a name, or `{name, channel, mode}`) and URLs. An entry
+ * the agent cannot use is kept in `problems`, so that script's install fails saying why.
+ */
+export interface ScriptPackages { apt: string[]; snap: string[]; url: string[]; problems: string[] }
 
 export interface ScriptsIndex { commissioning: ScriptEntry[]; testing: ScriptEntry[]; release: ScriptEntry[] }
 
 const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function parsePackages(v: unknown): ScriptPackages {
+  const out: ScriptPackages = { apt: [], snap: [], url: [], problems: [] };
+  if (v === undefined || v === null) return out;
+  if (!obj(v)) return { ...out, problems: ['packages is not a mapping of apt, snap and url lists'] };
+  for (const kind of ['apt', 'snap', 'url'] as const) {
+    const raw = v[kind];
+    if (raw === undefined || raw === null) continue;
+    for (const x of Array.isArray(raw) ? raw : [raw]) {
+      const name = kind === 'snap' && obj(x) ? x.name : x;
+      if (typeof name === 'string' && name.trim()) out[kind].push(name.trim());
+      else out.problems.push(`${kind} entry ${JSON.stringify(x)} is not a ${kind === 'url' ? 'URL' : 'package name'}`);
+    }
+  }
+  return out;
+}
 // MAAS serves `parallel` as its enum number (0 disabled, 1 instance, 2 any); Plinth may name it.
 const PARALLEL: Record<string, Parallel> = { 0: 'none', 1: 'instance', 2: 'any', none: 'none', disabled: 'none', instance: 'instance', any: 'any' };
 
@@ -41,6 +67,7 @@ function entry(v: unknown, where: string): ScriptEntry {
   return {
     name, path, script_result_id: id(v.script_result_id, 'script_result_id'), script_version_id: id(v.script_version_id, 'script_version_id'),
     timeout_seconds: timeout, parallel, parameters: parameters as ScriptEntry['parameters'], has_finished: v.has_finished === true,
+    packages: parsePackages(v.packages), default: v.default === true,
   };
 }
 

@@ -105,9 +105,14 @@ function parseMultipart(req: IncomingMessage, body: Buffer): Signal {
   return out;
 }
 
-/** A metadata service double: serves one tar, answers signals, checks every request's OAuth. */
+/**
+ * A metadata service double: serves the scripts set with setScripts (as the region does, a script whose
+ * result was signalled with an exit status is listed as finished on the next download), answers
+ * signals, checks every request's OAuth.
+ */
 class FakeMetadata {
-  server!: Server; url = ''; signals: Signal[] = []; failuresLeft = 0; tar: Buffer | null = null; badAuth = 0;
+  server!: Server; url = ''; signals: Signal[] = []; failuresLeft = 0; tar: Buffer | null = null; badAuth = 0; downloads = 0;
+  private scripts: { index: Record<string, Array<Record<string, unknown>>>; files: Record<string, string> } | null = null;
   async start() {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -119,8 +124,10 @@ class FakeMetadata {
         }
         if (req.method === 'GET' && req.url === '/MAAS/metadata/latest/maas-scripts/') {
           if (this.failuresLeft > 0) { this.failuresLeft--; res.writeHead(503).end('rack restarting'); return; }
-          if (!this.tar) { res.writeHead(204).end(); return; }
-          res.writeHead(200, { 'Content-Type': 'application/x-tar' }).end(this.tar); return;
+          this.downloads++;
+          const tar = this.scripts ? this.build() : this.tar;
+          if (!tar) { res.writeHead(204).end(); return; }
+          res.writeHead(200, { 'Content-Type': 'application/x-tar' }).end(tar); return;
         }
         if (req.method === 'POST' && req.url === '/MAAS/metadata/latest/?op=signal') {
           this.signals.push(parseMultipart(req, Buffer.concat(chunks)));
@@ -133,15 +140,23 @@ class FakeMetadata {
     this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
   }
   /** index.json plus scripts, as the region's tar holds them. */
-  setScripts(index: Record<string, unknown[]>, scripts: Record<string, string>) {
+  setScripts(index: Record<string, Array<Record<string, unknown>>>, scripts: Record<string, string>) {
+    this.scripts = { index, files: scripts };
+    this.signals = []; this.downloads = 0;
+  }
+  /** A raw archive, served as it is. */
+  setTar(tar: Buffer | null) { this.scripts = null; this.tar = tar; }
+  private build(): Buffer {
+    const finished = new Set(this.signals.filter((x) => x.fields.exit_status !== undefined || x.fields.status === 'TIMEDOUT').map((x) => Number(x.fields.script_result_id)));
+    const index = Object.fromEntries(Object.entries(this.scripts!.index).map(([k, list]) =>
+      [k, list.map((e) => ({ ...e, has_finished: e.has_finished === true || finished.has(e.script_result_id as number) }))]));
     const root = mkdtempSync(join(dir, 'tar-'));
     writeFileSync(join(root, 'index.json'), JSON.stringify({ '1.0': index }));
-    for (const [path, body] of Object.entries(scripts)) {
+    for (const [path, body] of Object.entries(this.scripts!.files)) {
       mkdirSync(join(root, path, '..'), { recursive: true });
       writeFileSync(join(root, path), body);
     }
-    this.tar = execFileSync('tar', ['-C', root, '-cf', '-', '.']);
-    this.signals = [];
+    return execFileSync('tar', ['-C', root, '-cf', '-', '.']);
   }
 }
 
@@ -186,6 +201,7 @@ describe('the bundled agent against a fake metadata service', () => {
     const s = fake.signals;
     const brief = s.map((x) => `${x.fields.status}${x.fields.script_result_id ? `:${x.fields.script_result_id}` : ''}${x.fields.exit_status !== undefined ? `=${x.fields.exit_status}` : ''}`);
     assert.deepEqual(brief, ['WORKING:1', 'WORKING:1=0', 'WORKING:2', 'WORKING:2=0', 'TESTING', 'WORKING:4', 'WORKING:4=0', 'WORKING:3', 'WORKING:3=0', 'OK']);
+    assert.equal(fake.downloads, 2, 'the scripts are fetched again once the commissioning scripts pass');
     assert.ok(s.every((x) => x.fields.op === 'signal'));
     const facts = s[1];
     assert.equal(facts.fields.name, '00-plinth-facts');
@@ -237,7 +253,7 @@ describe('the bundled agent against a fake metadata service', () => {
     assert.equal(r.code, 0, r.out);
     assert.equal((r.out.match(/retrying in/g) ?? []).length, 2);
     assert.equal(fake.signals.at(-1)!.fields.status, 'OK');
-    fake.tar = null; fake.signals = [];
+    fake.setTar(null); fake.signals = [];
     const none = await agent();
     assert.equal(none.code, 0);
     assert.match(none.out, /nothing to run/);
@@ -248,7 +264,7 @@ describe('the bundled agent against a fake metadata service', () => {
     fake.setScripts({ commissioning_scripts: [] }, {});
     const root = mkdtempSync(join(dir, 'evil-'));
     writeFileSync(join(root, 'x'), 'owned');
-    fake.tar = execFileSync('tar', ['-C', root, '--transform', 's,^x,commissioning/../../../escaped,', '-cf', '-', 'x']);
+    fake.setTar(execFileSync('tar', ['-C', root, '--transform', 's,^x,commissioning/../../../escaped,', '-cf', '-', 'x']));
     const r = await agent();
     assert.equal(r.code, 1);
     assert.match(r.out, /outside its directory/);

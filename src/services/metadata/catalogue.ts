@@ -6,13 +6,14 @@
 import { NodeStatus as S } from '../../domain/machine/status.ts';
 import type { ScriptSetKind } from '../../store/repos/metadata.ts';
 import type { Queryable } from '../context.ts';
-import { BUILTIN_SCRIPTS } from '../commissioning/builtin.ts';
+import { matchesHardware, type HardwareIds } from '../scripts/hardware-match.ts';
 import { storedRunnable, type RunnableScript } from '../scripts/runnable.ts';
+import { SHIPPED_SCRIPTS } from '../scripts/shipped.ts';
 
 /** A built-in script, or a stored one (services/scripts) with its newest text. */
 export type Script = RunnableScript;
 
-export const allScripts = async (q: Queryable): Promise<readonly Script[]> => [...BUILTIN_SCRIPTS, ...(await storedRunnable(q))];
+export const allScripts = async (q: Queryable): Promise<readonly Script[]> => [...SHIPPED_SCRIPTS, ...(await storedRunnable(q))];
 export const scriptNamed = async (q: Queryable, name: string) => (await allScripts(q)).find((s) => s.name === name);
 
 /** The set kind a machine in this status writes its results to (null: it runs no scripts). */
@@ -41,19 +42,22 @@ const selected = (s: Script, wanted: string[]) => wanted.includes(s.name) || s.t
 /**
  * The scripts of each kind the machine runs now, in the order they run. Commissioning runs every
  * built-in commissioning script, and the custom ones chosen by name or tag (all of them when none are
- * chosen; those made for particular hardware only when chosen). Tests run when chosen by name or tag.
+ * chosen). Tests run when chosen by name or tag. A script made for particular hardware (`for_hardware`)
+ * runs only when chosen, and only once `hardware` (null: not read yet in this run) shows the machine has it.
  */
-export async function scriptsToRun(q: Queryable, status: number, choices: ActionChoices): Promise<{ commissioning: Script[]; testing: Script[]; release: Script[] }> {
+export async function scriptsToRun(q: Queryable, status: number, choices: ActionChoices, hardware: HardwareIds | null = null):
+  Promise<{ commissioning: Script[]; testing: Script[]; release: Script[] }> {
   const d = choices.data;
   const stored = await storedRunnable(q);
+  const fits = (s: Script) => !s.for_hardware?.length || (hardware !== null && matchesHardware(s.for_hardware, hardware));
   const chosen = names(d.commissioning_scripts);
-  const custom = stored.filter((s) => s.kind === 'commissioning' && (chosen.length ? selected(s, chosen) : !s.for_hardware?.length));
-  const pool: Script[] = [...BUILTIN_SCRIPTS, ...stored.filter((s) => s.kind === 'testing'), ...custom];
+  const custom = stored.filter((s) => s.kind === 'commissioning' && (chosen.length ? selected(s, chosen) && fits(s) : !s.for_hardware?.length));
+  const pool: Script[] = [...SHIPPED_SCRIPTS, ...stored.filter((s) => s.kind === 'testing'), ...custom];
   const of = (kind: Script['kind']) => pool.filter((s) => s.kind === kind).sort((a, b) => a.name.localeCompare(b.name));
   const testing = (() => {
     const wanted = names(d.testing_scripts);
     if (!wanted.length || wanted.includes('none')) return [];
-    return of('testing').filter((s) => selected(s, wanted));
+    return of('testing').filter((s) => selected(s, wanted) && fits(s));
   })();
   switch (status) {
     // Enlistment runs the built-in scripts only (as MAAS's enlistment script set).

@@ -1,10 +1,12 @@
 /**
- * The scripts Plinth ships (services/commissioning/builtin.ts) as the API shows them: `default`, read
- * only, numbered 1..999 by their place in that list (new ones are appended, so ids stay put), with one
- * version whose id is the script's own. Stored scripts are numbered from 1001 (migration 013).
+ * The scripts Plinth ships (shipped.ts) as the API shows them: `default`, read only, numbered by their
+ * place in services/commissioning/builtin.ts (new ones are appended, so ids stay put) and 999 for the
+ * modalias script, with one version whose id is the script's own. Stored scripts are numbered from 1001
+ * (migration 013).
  */
 import { BUILTIN_SCRIPTS, type BuiltinScript } from '../commissioning/builtin.ts';
 import { HARDWARE_NAMES, SCRIPT_TYPE, type ScriptView } from './model.ts';
+import { MODALIASES, MODALIASES_ID } from './shipped.ts';
 
 export const FIRST_STORED_ID = 1001;
 /** When this region process loaded the built-in scripts: their version's date. */
@@ -24,6 +26,7 @@ function view(s: BuiltinScript, id: number): ScriptView {
   };
 }
 
-export const builtinViews = (): ScriptView[] => BUILTIN_SCRIPTS.map((s, i) => view(s, i + 1));
+export const builtinViews = (): ScriptView[] => [...BUILTIN_SCRIPTS.map((s, i) => view(s, i + 1)), view(MODALIASES, MODALIASES_ID)];
 export const builtinByName = (name: string) => builtinViews().find((s) => s.name === name);
-export const builtinById = (id: number) => (id >= 1 && id <= BUILTIN_SCRIPTS.length ? view(BUILTIN_SCRIPTS[id - 1], id) : undefined);
+export const builtinById = (id: number) => (id === MODALIASES_ID ? view(MODALIASES, id)
+  : id >= 1 && id <= BUILTIN_SCRIPTS.length ? view(BUILTIN_SCRIPTS[id - 1], id) : undefined);

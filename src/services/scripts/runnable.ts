@@ -11,7 +11,10 @@ export type RunnableScript = BuiltinScript & {
   /** False for stored scripts (absent: built-in). */
   default?: boolean;
   script_version_id?: number | null;
+  /** Only the machines with this hardware run it (hardware-match.ts); absent or empty: every machine. */
   for_hardware?: string[];
+  /** A commissioning script that, once it passes, has the built-in commissioning scripts run again. */
+  recommission?: boolean;
   apply_configured_networking?: boolean;
 };
 
@@ -25,6 +28,7 @@ function runnable(row: ScriptRow, content: string, versionId: number): RunnableS
     // Custom parameters may have any of MAAS's types; the agent applies the argument_format rules by type.
     parameters: row.parameters as unknown as Record<string, ScriptParameter>,
     default: false, script_version_id: versionId, for_hardware: row.for_hardware ?? [], apply_configured_networking: row.apply_configured_networking,
+    recommission: row.recommission,
   };
 }
 

@@ -58,3 +58,33 @@ export const scriptVersionsRepo = {
   deleteAfter: (q: Queryable, scriptId: number, versionId: number) =>
     q.query('delete from script_versions where script_id = $1 and id > $2', [scriptId, versionId]),
 };
+
+/** What `for_hardware` and `recommission` read and change in a run's results (migrations 009, 016). */
+export const scriptRunsRepo = {
+  /** The set's results without their outputs. */
+  states: (q: Queryable, setId: number) =>
+    q.query<{ id: number; name: string; status: number }>('select id, name, status from script_results where script_set_id = $1 order by id', [setId]),
+  /** Makes these results pending again (a run that is to happen once more). */
+  requeue: (q: Queryable, setId: number, names: string[], now: Date) =>
+    q.query(`update script_results set status = 0, exit_status = null, runtime = null, started = null, ended = null, updated = $3
+              where script_set_id = $1 and name = any($2::text[])`, [setId, names, now]),
+  /** Deletes the results of these scripts that have not started; the names deleted. */
+  dropPending: async (q: Queryable, setId: number, names: string[]) => names.length
+    ? (await q.query<{ name: string }>('delete from script_results where script_set_id = $1 and status = 0 and name = any($2::text[]) returning name',
+      [setId, names])).map((r) => r.name)
+    : [],
+  /** The stdout (else combined output) of the newest passed result of `name` in the node's commissioning runs. */
+  latestPassedOutput: async (q: Queryable, nodeId: number, name: string): Promise<Buffer | undefined> => {
+    const [row] = await q.query<{ stdout: Uint8Array; output: Uint8Array }>(
+      `select r.stdout, r.output from script_results r join script_sets s on s.id = r.script_set_id
+        where s.node_id = $1 and s.kind = 'commissioning' and r.name = $2 and r.status = 2 order by s.id desc, r.id desc limit 1`, [nodeId, name]);
+    if (!row) return undefined;
+    return Buffer.from(row.stdout.length ? row.stdout : row.output);
+  },
+  /** Records that these results' recommission is applied; returns those not recorded before (each is claimed once). */
+  claimRecommissions: async (q: Queryable, resultIds: number[], now: Date) => resultIds.length
+    ? (await q.query<{ script_result_id: number }>(
+      `insert into script_result_recommissions (script_result_id, applied) select unnest($1::int[]), $2
+        on conflict do nothing returning script_result_id`, [resultIds, now])).map((r) => r.script_result_id)
+    : [],
+};
