@@ -125,6 +125,22 @@ for (const kind of BACKENDS) {
       const sets = (await r.api('GET', `nodes/${t.sid}/results/?type=testing&include_output=true`)).json();
       assert.equal(sets[0].results[0].status_name, 'Failed');
       assert.equal(Buffer.from(sets[0].results[0].stderr, 'base64').toString(), 'SMART failure');
+
+      // A script whose packages could not be installed: INSTALLING with an exit status → Failed installing (8).
+      const u = await machine([['commission', 'false']]);
+      await r.api('POST', `machines/${u.sid}/?op=commission`, [['testing_scripts', 'smartctl-validate']]);
+      await r.runner.drain();
+      await commissionAsMachine(u.key);
+      await signal(u.key, [['status', 'TESTING']]);
+      await r.runner.drain();
+      const uIndex = JSON.parse(untar((await meta(r, 'GET', 'latest/maas-scripts', u.key)).body)['index.json'])['1.0'];
+      await signal(u.key, [['status', 'INSTALLING'], ['script_result_id', String(uIndex.testing_scripts[0].script_result_id)], ['exit_status', '100']], [['smartctl-validate.out', 'E: Unable to locate package']]);
+      await signal(u.key, [['status', 'OK']]);
+      await r.runner.drain();
+      assert.equal(await status(u.sid), S.FAILED_TESTING);
+      const uSets = (await r.api('GET', `nodes/${u.sid}/results/?type=testing`)).json();
+      assert.equal(uSets[0].results[0].status, 8);
+      assert.equal(uSets[0].results[0].status_name, 'Failed installing dependencies');
     });
 
     test('enlistment self-commissioning: NEW + COMMISSIONING → commissioning → back to New', async () => {

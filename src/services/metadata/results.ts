@@ -6,7 +6,7 @@
 import { scriptResultsRepo, type ResultPatch, type ScriptResultRow, type ScriptSetRow } from '../../store/repos/metadata.ts';
 import type { Queryable } from '../context.ts';
 
-export const ScriptStatus = { PENDING: 0, RUNNING: 1, PASSED: 2, FAILED: 3, TIMEDOUT: 4, ABORTED: 5, INSTALLING: 7, APPLYING_NETCONF: 10 } as const;
+export const ScriptStatus = { PENDING: 0, RUNNING: 1, PASSED: 2, FAILED: 3, TIMEDOUT: 4, ABORTED: 5, INSTALLING: 7, FAILED_INSTALLING: 8, APPLYING_NETCONF: 10 } as const;
 
 export interface UploadedFile { name: string; data: Buffer }
 
@@ -45,7 +45,9 @@ export async function storeResults(q: Queryable, set: ScriptSetRow, r: ResultRep
     const p = patchFor(named.id);
     if (r.exit_status !== undefined) {
       p.exit_status = r.exit_status;
-      p.status = r.status === 'TIMEDOUT' ? ScriptStatus.TIMEDOUT : r.exit_status === 0 ? ScriptStatus.PASSED : ScriptStatus.FAILED;
+      // An exit status with INSTALLING is the package install's (MAAS: "Failed installing").
+      p.status = r.status === 'TIMEDOUT' ? ScriptStatus.TIMEDOUT : r.exit_status === 0 ? ScriptStatus.PASSED
+        : r.status === 'INSTALLING' ? ScriptStatus.FAILED_INSTALLING : ScriptStatus.FAILED;
       p.ended = now;
       if (named.started === null) p.started = r.runtime !== undefined ? new Date(now.getTime() - r.runtime * 1000) : now;
     } else if (r.status === 'TIMEDOUT') {
