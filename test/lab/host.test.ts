@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chassisCommand } from '../../src/edges/lab/bmc.ts';
+import { bundleChassisControl, chassisCommand } from '../../src/edges/lab/bmc.ts';
 import { parseChassisArgs } from '../../src/edges/lab/chassis-control.ts';
 import { radvdConf } from '../../src/edges/lab/network.ts';
 import { parseOptions, planMachine, planNetwork } from '../../src/edges/lab/plan.ts';
@@ -32,6 +32,15 @@ describe('chassis-control program', () => {
   const m = planMachine(s, 'plunit', dir, planNetwork(s, 'plunit'), 1, 'tcg');
   writeMachine(m);
   const cmd = chassisCommand(m);
+  // What `lab up` uses: the program bundled into plain JavaScript (a second machine, its own state).
+  const mb = planMachine(s, 'plunit', dir, planNetwork(s, 'plunit'), 2, 'tcg');
+  writeMachine(mb);
+  const bundle = bundleChassisControl(join(dir, 'net'));
+
+  it('is bundled with esbuild for lab up and then invoked as "<node> <bundle> <machine dir>"', () => {
+    assert.ok(bundle && existsSync(bundle), 'esbuild is a dependency: the bundle must be made');
+    assert.equal(chassisCommand(mb, bundle), `${process.execPath} ${bundle} ${mb.dir}`);
+  });
 
   it('is invoked as "<node> --import <tsx> <script> <machine dir>"', () => {
     const parts = cmd.split(' ');
@@ -57,12 +66,12 @@ describe('chassis-control program', () => {
     ['check power', 1, /Unknown operation: check/, 'default'],
     ['get temperature', 1, /Invalid parameter: temperature/, 'default'],
   ];
-  for (const [args, code, out, boot] of table) {
-    it(`${args} → exit ${code}`, async () => {
-      const r = await shell(`${cmd} ${args}`);
+  for (const [form, machine] of [['tsx', m], ['bundle', mb]] as const) for (const [args, code, out, boot] of table) {
+    it(`${form}: ${args} → exit ${code}`, async () => {
+      const r = await shell(`${form === 'tsx' ? cmd : chassisCommand(mb, bundle)} ${args}`);
       assert.equal(r.code, code, r.out);
       if (out) assert.match(r.out, out);
-      const file = join(m.dir, 'chassis.json');
+      const file = join(machine.dir, 'chassis.json');
       const chassis = (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}) as { bootDevice?: string; identify?: { interval: number; force: boolean } };
       if (boot) assert.equal(chassis.bootDevice, boot);
       if (args.startsWith('set identify')) assert.deepEqual({ ...chassis.identify, at: undefined }, { interval: 15, force: true, at: undefined });

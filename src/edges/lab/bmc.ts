@@ -4,7 +4,8 @@
  * device) run our chassis-control program; its VM-codec serial listener on 127.0.0.1 in the same
  * namespace is where QEMU's ipmi-bmc-extern device connects, giving the guest an in-band BMC.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabError } from './errors.ts';
@@ -14,14 +15,39 @@ import { isAlive, spawnDaemon, waitFor } from './procs.ts';
 import { pathsOf } from './qemu-args.ts';
 import type { MachineSpec } from './types.ts';
 
-/** The command line ipmi_sim runs (through /bin/sh) for chassis control, before its arguments. */
-export function chassisCommand(m: Pick<MachineSpec, 'dir'>): string {
+/**
+ * The command line ipmi_sim runs (through /bin/sh) for chassis control, before its arguments: the
+ * bundled program when there is one (plain node), else the TypeScript source through tsx.
+ */
+export function chassisCommand(m: Pick<MachineSpec, 'dir'>, bundle?: string): string {
+  if (bundle) {
+    for (const [what, path] of [['node', process.execPath], ['chassis-control bundle', bundle], ['machine directory', m.dir]]) checkShellSafe(path, what);
+    return `${process.execPath} ${bundle} ${m.dir}`;
+  }
   const script = fileURLToPath(new URL('./chassis-control.ts', import.meta.url));
   const tsx = fileURLToPath(import.meta.resolve('tsx/esm'));
   for (const [what, path] of [['node', process.execPath], ['tsx', tsx], ['chassis-control', script], ['machine directory', m.dir]]) {
     checkShellSafe(path, what);
   }
   return `${process.execPath} --import ${tsx} ${script} ${m.dir}`;
+}
+
+/**
+ * chassis-control bundled into one plain JavaScript file with esbuild (when the checkout has it), so
+ * each chassis command costs a node start (~0.1 s) instead of node + tsx compiling the sources
+ * (~0.4 s). ipmi_sim waits for the program while it serves nothing else: under load (several
+ * emulated machines on two cores) the slower start left BMCs unanswered for minutes.
+ * Returns the bundle's path, or undefined to fall back to tsx.
+ */
+export function bundleChassisControl(outDir: string): string | undefined {
+  const source = fileURLToPath(new URL('./chassis-control.ts', import.meta.url));
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
+  if (!existsSync(esbuild)) return undefined;
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'chassis-control.mjs');
+  const r = spawnSync(esbuild, [source, '--bundle', '--platform=node', '--target=node20', '--format=esm', `--outfile=${out}`, '--log-level=error'], { encoding: 'utf8' });
+  return r.status === 0 && existsSync(out) ? out : undefined;
 }
 
 /** ipmi_sim's LAN configuration (see ipmi_lan(5)). */
@@ -85,13 +111,13 @@ export function lanConfigScript(m: MachineSpec): string {
 }
 
 /** Writes the BMC's files and starts its ipmi_sim; resolves with the PID once UDP 623 is open. */
-export async function startBmc(m: MachineSpec): Promise<number> {
+export async function startBmc(m: MachineSpec, chassisBundle?: string): Promise<number> {
   const dir = pathsOf(m).ipmiDir;
   mkdirSync(join(dir, 'persist'), { recursive: true });
   const lanProgram = join(dir, 'lan-config.sh');
   checkShellSafe(lanProgram, 'LAN configuration program');
   writeFileSync(lanProgram, lanConfigScript(m), { mode: 0o755 });
-  writeFileSync(join(dir, 'lan.conf'), lanConf(m, chassisCommand(m), lanProgram));
+  writeFileSync(join(dir, 'lan.conf'), lanConf(m, chassisCommand(m, chassisBundle), lanProgram));
   writeFileSync(join(dir, 'emu.cmd'), emulatorCommands());
   const args = ['netns', 'exec', m.namespaces.bmc, programPath('ipmi_sim'), '-n', '-c', join(dir, 'lan.conf'), '-f', join(dir, 'emu.cmd'), '-s', join(dir, 'persist')];
   const pid = await spawnDaemon('ip', args, join(dir, 'ipmi_sim.log'));

@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseAccel, DEFAULT_ACCEL_CACHE } from './accel.ts';
-import { startBmc } from './bmc.ts';
+import { bundleChassisControl, startBmc } from './bmc.ts';
 import { labDown } from './down.ts';
 import { LabError } from './errors.ts';
 import { listNamespaces, run } from './exec.ts';
@@ -94,7 +94,9 @@ export async function labUp(opts: LabUpOptions & LabUpExtras): Promise<LabStatus
     await buildNetwork(state);
     if (present(RADVD)) await startRadvd(state);
     for (const m of machines) await prepareMachine(m);
-    const pids = await Promise.all(machines.map((m) => startBmc(m)));
+    const chassisBundle = bundleChassisControl(join(stateDir, 'net'));
+    if (!chassisBundle) warnings.push('chassis-control runs through tsx (no esbuild in node_modules): BMCs answer more slowly under load');
+    const pids = await Promise.all(machines.map((m) => startBmc(m, chassisBundle)));
     machines.forEach((m, i) => state.processes.push({ role: 'ipmi_sim', machine: m.name, pid: pids[i] }));
     state.phase = 'up';
     writeState(state);
