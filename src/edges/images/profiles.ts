@@ -19,6 +19,8 @@ const EPHEMERAL = [
   'lshw', 'lldpd', 'dmidecode', 'smartmontools', 'nvme-cli', 'fio', 'stress-ng',
   'parted', 'gdisk', 'lvm2', 'mdadm', 'bcache-tools', 'e2fsprogs', 'xfsprogs', 'dosfstools',
   'ipmitool', 'curl', 'openssh-server', 'nodejs', 'linux-image-amd64', 'busybox-static',
+  // wipe-disks' secure erase of ATA drives (NVMe's is nvme-cli's).
+  'hdparm',
   // cloud-init's ntp module (the region's ntp_servers in vendor-data) needs a client to configure.
   'systemd-timesyncd',
 ];

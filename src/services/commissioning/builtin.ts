@@ -48,11 +48,13 @@ function script(name: string, kind: ScriptKind, s: Partial<BuiltinScript> & { ti
 }
 
 export const BUILTIN_SCRIPTS: BuiltinScript[] = [
-  script('00-plinth-facts', 'commissioning', { timeout_seconds: 120, tags: ['node'] }),
+  // Timeouts catch hangs, not slowness: the scripts run in parallel, and on a busy host's emulated
+  // machines (the lab's eight TCG VMs on two cores) the shell-heavy facts script alone takes minutes.
+  script('00-plinth-facts', 'commissioning', { timeout_seconds: 600, tags: ['node'] }),
   script('20-lshw', 'commissioning', { timeout_seconds: 300, tags: ['node'], packages: { apt: ['lshw'] } }),
-  script('30-lldp', 'commissioning', { timeout_seconds: 120, tags: ['node', 'network'], hardware_type: 'network', packages: { apt: ['lldpd'] } }),
-  script('40-dmidecode', 'commissioning', { timeout_seconds: 60, tags: ['node'], packages: { apt: ['dmidecode'] } }),
-  script('50-storage-layout', 'commissioning', { timeout_seconds: 120, tags: ['node', 'storage'] }),
+  script('30-lldp', 'commissioning', { timeout_seconds: 300, tags: ['node', 'network'], hardware_type: 'network', packages: { apt: ['lldpd'] } }),
+  script('40-dmidecode', 'commissioning', { timeout_seconds: 300, tags: ['node'], packages: { apt: ['dmidecode'] } }),
+  script('50-storage-layout', 'commissioning', { timeout_seconds: 600, tags: ['node', 'storage'] }),
   script('smartctl-validate', 'testing', {
     timeout_seconds: 600, parallel: 'instance', hardware_type: 'storage', tags: ['storage'],
     packages: { apt: ['smartmontools'] }, parameters: STORAGE,
