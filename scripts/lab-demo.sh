@@ -62,8 +62,8 @@ show $P "$PROFILE" vlan update "$FABRIC" "$VID" dhcp_on=true primary_rack="$RACK
 done_
 
 step "power the machine on by its BMC → it network-boots and enlists itself (New)"
-show ipmitool -I lanplus -H "$BMC_IP" -U "$BMC_USER" -P "$BMC_PASS" chassis bootdev pxe >/dev/null
-show ipmitool -I lanplus -H "$BMC_IP" -U "$BMC_USER" -P "$BMC_PASS" chassis power on
+show ipmitool -I lanplus -C 3 -H "$BMC_IP" -U "$BMC_USER" -P "$BMC_PASS" chassis bootdev pxe >/dev/null
+show ipmitool -I lanplus -C 3 -H "$BMC_IP" -U "$BMC_USER" -P "$BMC_PASS" chassis power on
 SID=$(show $P wait "$PROFILE" "$MAC" New --timeout 20)
 echo "   enlisted as $SID"
 done_

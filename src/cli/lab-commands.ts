@@ -37,7 +37,7 @@ export function registerLabCommands(program: Command) {
     .option('--disks <n>', 'disks per machine', int, 1)
     .option('--disk-size <MiB>', 'size of each disk in MiB', int, 8192)
     .option('--nics <n>', 'NICs per machine', int, 1)
-    .option('--memory <MiB>', 'RAM per machine in MiB (UEFI needs 192 or more)', int, 256)
+    .option('--memory <MiB>', "RAM per machine in MiB (Plinth's ephemeral environment needs about 1 GiB; UEFI firmware alone 192)", int, 1536)
     .option('--rack-namespace <name>', 'network namespace for the rack ends of the lab links (default: this one)')
     .option('--provisioning-cidr <cidr>', 'provisioning network', '10.213.0.0/24')
     .option('--bmc-cidr <cidr>', 'BMC network', '10.214.0.0/24')

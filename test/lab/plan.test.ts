@@ -36,7 +36,7 @@ describe('lab options', () => {
     assert.equal(s.firmware, 'bios');
     assert.equal(s.disks, 1);
     assert.equal(s.nics, 1);
-    assert.equal(s.memoryMiB, 256);
+    assert.equal(s.memoryMiB, 1536, 'enough for the ephemeral environment (its squashfs root is copied into RAM)');
     assert.deepEqual(s.network, { provisioningCidr: '10.213.0.0/24', bmcCidr: '10.214.0.0/24' });
     assert.deepEqual(s.bmc, { user: 'admin', password: 'password' });
     assert.equal(s.accel, 'auto');

@@ -9,7 +9,7 @@
  *   labUp(options): Promise<LabStatus>
  *     Builds the lab; machines start powered off unless `powerOn: true`. Options (all but stateDir
  *     optional): machines (1), firmware 'bios'|'uefi'|'mixed' ('bios'), disks (1), diskSizeMiB
- *     (8192), nics (1), memoryMiB (256; UEFI ≥ 192), cpus (1), rackNamespace (undefined = the
+ *     (8192), nics (1), memoryMiB (1536: the ephemeral environment runs from RAM; UEFI ≥ 192), cpus (1), rackNamespace (undefined = the
  *     caller's namespace; a name that does not exist is created and later removed by labDown),
  *     network { provisioningCidr ('10.213.0.0/24'), bmcCidr ('10.214.0.0/24'),
  *     vlan?: { id, cidr }, ula? }, bmc { user ('admin'), password ('password') },

@@ -16,7 +16,9 @@ export const DEFAULTS = {
   bmcCidr: '10.214.0.0/24',
   bmcUser: 'admin',
   bmcPassword: 'password',
-  memoryMiB: 256,
+  // Plinth's ephemeral environment copies its ~220 MiB squashfs root into RAM: with 256 MiB the
+  // guest kernel panics ("System is deadlocked on memory") before it can enlist.
+  memoryMiB: 1536,
   diskSizeMiB: 8192,
 } as const;
 
