@@ -176,7 +176,10 @@ export class WorkflowRunner {
       if ('fail' in r) return this.failInTx(q, row, m, r.fail, data);
       const at = this.stepIndex(row);
       if ('wait' in r) {
-        const until = r.wait === 'deadline' ? row.deadline ?? new Date(now.getTime() + 3600_000) : r.wait;
+        // A report that arrived while the step ran (after the claim read the row it looked at) would
+        // otherwise sleep until the deadline: look again at once.
+        const missed = r.wait === 'deadline' && (row.reports?.length ?? 0) > (wf.reports?.length ?? 0);
+        const until = missed ? now : r.wait === 'deadline' ? row.deadline ?? new Date(now.getTime() + 3600_000) : r.wait;
         await workflowsRepo.reschedule(q, row.id, { step: at, stepName: def?.steps[at]?.name ?? `step ${at}`, runAfter: until, data, now });
         return;
       }
