@@ -2,9 +2,8 @@
  * Composition root of the region: opens the store (PGlite in the data directory, or PostgreSQL),
  * applies migrations, wires services and edges, and serves HTTP plus the local admin socket.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Server } from 'node:net';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
@@ -18,6 +17,7 @@ import { pruneNonces } from '../services/identity/tokens.ts';
 import { TIMESTAMP_WINDOW } from '../edges/maas/auth.ts';
 import { TagEvaluator } from '../services/tag-evaluation/worker.ts';
 import { createLogger, type Log } from './logger.ts';
+import { VERSION } from './version.ts';
 import { PowerError } from '../edges/rack/power/driver.ts';
 import { detectMissingPackages, findDriver, POWER_DRIVERS } from '../edges/rack/power/registry.ts';
 import { PowerService } from '../edges/rack/power/service.ts';
@@ -31,7 +31,7 @@ import { RegionImages } from '../edges/rpc/images-link.ts';
 import { linkPowerPort } from '../edges/rpc/power-port.ts';
 import { CLOSE } from '../edges/rack/link/protocol.ts';
 
-export const VERSION = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')).version as string;
+export { VERSION };
 
 export interface StoreOptions { dataDir?: string; databaseUrl?: string }
 

@@ -1,13 +1,11 @@
 /** `plinth`: server commands (start, region, migrate, createadmin, apikey, status) and the API client. */
 import { Command } from 'commander';
-import { VERSION } from '../app/region.ts';
-import { registerServerCommands } from './server-commands.ts';
-import { registerLabCommands } from './lab-commands.ts';
-import { registerImageCommands } from './image-commands.ts';
-import { registerRackCommands } from './rack-commands.ts';
+import { VERSION } from '../app/version.ts';
 import { ClientError, login, logout, run } from './client/commands.ts';
 import { loadProfiles, RESERVED } from './client/profiles.ts';
 import { waitForStatus } from './client/wait.ts';
+
+const CLIENT_COMMANDS = new Set(['login', 'logout', 'wait', 'profiles']);
 
 async function main(argv: string[]) {
   const profiles = loadProfiles();
@@ -18,10 +16,16 @@ async function main(argv: string[]) {
     process.exit(r.exitCode);
   }
   const program = new Command('plinth').version(VERSION).description('Plinth: bare-metal provisioning with a MAAS-compatible API');
-  registerServerCommands(program);
-  registerLabCommands(program);
-  registerImageCommands(program);
-  registerRackCommands(program);
+  // The client's own commands need none of the region, rack, lab or image code: loading it costs a
+  // second or more of every call (tsx compiles it), so it is loaded only for the commands that use it.
+  if (!first || !CLIENT_COMMANDS.has(first)) {
+    const [server, lab, images, rack] = await Promise.all([
+      import('./server-commands.ts'), import('./lab-commands.ts'), import('./image-commands.ts'), import('./rack-commands.ts')]);
+    server.registerServerCommands(program);
+    lab.registerLabCommands(program);
+    images.registerImageCommands(program);
+    rack.registerRackCommands(program);
+  }
   program.command('login').argument('<profile>').argument('<url>').argument('[key]', "API key, or '-' to read it from stdin")
     .description('log in to a Plinth (or MAAS) API and save it as a profile')
     .action(async (profile: string, url: string, key?: string) => { process.stdout.write(`${await login(profile, url, key)}\n`); });
