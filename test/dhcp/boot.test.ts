@@ -36,7 +36,10 @@ interface BootCase {
   file: string;
   vendorEcho?: string;
   pathPrefix?: string;
+  /** Option 175 (iPXE's): sub-option 176 no-pxedhcp = 1 for iPXE clients only. */
+  ipxe?: number[];
 }
+const NO_PXEDHCP = [176, 1, 1];
 
 const cases: BootCase[] = [
   { name: 'PXE BIOS (arch 0)', options: [vendor(PXE_BIOS), arch(0)], file: 'undionly.kpxe' },
@@ -48,8 +51,8 @@ const cases: BootCase[] = [
   { name: 'PXE listing an unknown arch first', options: [vendor(PXE_EFI), [Opt.CLIENT_ARCH, [0, 99, 0, 7]]], file: 'ipxe.efi' },
   { name: 'UEFI HTTP boot (arch 16)', options: [vendor(HTTP_EFI), arch(16)], file: `http://${NEXT}:5248/ipxe.efi`, vendorEcho: 'HTTPClient' },
   { name: 'UEFI HTTP boot, URL too long for the file field (arch 19)', options: [vendor('HTTPClient:Arch:00019:UNDI:003000'), arch(19)], file: longUrl, vendorEcho: 'HTTPClient' },
-  { name: 'iPXE in a BIOS ROM (user class iPXE)', options: [vendor(PXE_BIOS), arch(0), [Opt.USER_CLASS, 'iPXE']], file: `http://${NEXT}:5248/ipxe.cfg` },
-  { name: 'iPXE EFI, RFC 3004 framed user class', options: [vendor(PXE_EFI), arch(7), [Opt.USER_CLASS, [4, ...Buffer.from('iPXE')]]], file: `http://${NEXT}:5248/ipxe.cfg` },
+  { name: 'iPXE in a BIOS ROM (user class iPXE)', options: [vendor(PXE_BIOS), arch(0), [Opt.USER_CLASS, 'iPXE']], file: `http://${NEXT}:5248/ipxe.cfg`, ipxe: NO_PXEDHCP },
+  { name: 'iPXE EFI, RFC 3004 framed user class', options: [vendor(PXE_EFI), arch(7), [Opt.USER_CLASS, [4, ...Buffer.from('iPXE')]]], file: `http://${NEXT}:5248/ipxe.cfg`, ipxe: NO_PXEDHCP },
 ];
 
 for (const c of cases) {
@@ -66,6 +69,7 @@ for (const c of cases) {
       assert.equal(r.packet.options.get(Opt.TFTP_SERVER_NAME)?.toString(), NEXT, 'option 66');
       assert.equal(r.packet.options.get(Opt.VENDOR_CLASS)?.toString(), c.vendorEcho, 'option 60 echo');
       assert.equal(r.packet.options.get(Opt.PATH_PREFIX)?.toString(), c.pathPrefix, 'option 210');
+      assert.deepEqual(r.packet.options.has(Opt.IPXE_ENCAP) ? [...r.packet.options.get(Opt.IPXE_ENCAP)!] : undefined, c.ipxe, 'option 175');
     }
   });
 }
@@ -83,6 +87,7 @@ for (const [name, options] of noBoot) {
     assert.equal(r.packet.siaddr, '0.0.0.0');
     assert.equal(r.packet.options.has(Opt.BOOTFILE_NAME), false);
     assert.equal(r.packet.options.has(Opt.VENDOR_CLASS), false);
+    assert.equal(r.packet.options.has(Opt.IPXE_ENCAP), false);
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * Boot-file selection for network-boot clients.
  *
- * - iPXE (user class "iPXE", option 77) gets the iPXE script URL, whatever firmware it runs in.
+ * - iPXE (user class "iPXE", option 77) gets the iPXE script URL, whatever firmware it runs in, and
+ *   option 175.176 = 1 so that it does not wait for ProxyDHCP offers: this server answers everything.
  * - UEFI HTTP boot (vendor class "HTTPClient…", RFC 4578 arch e.g. 16) gets an http:// URL and the
  *   reply echoes option 60 "HTTPClient" (firmware ignores offers without it).
  * - PXE ROMs (vendor class "PXEClient…") get a TFTP file name for their architecture (option 93,
@@ -12,6 +13,7 @@
  * `files` in the config replaces the defaults per architecture; an entry's `file` is either a TFTP
  * path or an http(s):// URL. Only URLs are given to HTTP clients and only TFTP paths to PXE ones.
  */
+import { IpxeOpt } from './codes.ts';
 import { Arch, type BootClientKind } from './options-pxe.ts';
 
 export interface BootFileConfig {
@@ -43,7 +45,12 @@ export interface BootAnswer {
   /** Option 60 to echo ("HTTPClient" for HTTP boot). */
   vendorClass?: string;
   pathPrefix?: string;
+  /** Option 175 to send (iPXE's encapsulated options). */
+  ipxeOptions?: Buffer;
 }
+
+/** 175 { 176 (no-pxedhcp), length 1, value 1 }. */
+const IPXE_NO_PXEDHCP = Buffer.from([IpxeOpt.NO_PXEDHCP, 1, 1]);
 
 const isUrl = (file: string): boolean => /^https?:\/\//.test(file);
 
@@ -75,7 +82,7 @@ export interface BootRequest {
 
 export function selectBoot(boot: CompiledBoot, req: BootRequest): BootAnswer | undefined {
   if (!boot.enabled || req.bootKind === 'none') return undefined;
-  if (req.bootKind === 'ipxe') return { file: boot.ipxeScriptUrl };
+  if (req.bootKind === 'ipxe') return { file: boot.ipxeScriptUrl, ipxeOptions: IPXE_NO_PXEDHCP };
   const wantUrl = req.bootKind === 'http';
   const arches = req.architectures.length > 0 ? req.architectures : [wantUrl ? Arch.EFI_X64_HTTP : Arch.BIOS];
   for (const arch of arches) {

@@ -55,10 +55,20 @@ export const Opt = {
   CLIENT_UUID: 97,
   /** RFC 3397 */
   DOMAIN_SEARCH: 119,
+  /**
+   * iPXE's encapsulated options (site-specific range, RFC 2132 §2 / RFC 3942; iPXE's own assignment):
+   * sub-options in TLV form. Sub-option 176 (`no-pxedhcp`) set to 1 tells iPXE not to wait for
+   * ProxyDHCP offers once it holds an address: without it iPXE waits its ProxyDHCP timeout (2 s by
+   * default, 11 s in builds that follow the PXE specification) on every boot.
+   */
+  IPXE_ENCAP: 175,
   /** RFC 5071 §4 — PXELINUX path prefix. */
   PATH_PREFIX: 210,
   END: 255,
 } as const;
+
+/** Sub-options of option 175 (iPXE). */
+export const IpxeOpt = { NO_PXEDHCP: 176 } as const;
 
 /** Option 52 values (RFC 2132 §9.3): which of the fixed fields carry options. */
 export const Overload = { FILE: 1, SNAME: 2, BOTH: 3 } as const;

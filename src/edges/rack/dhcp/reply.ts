@@ -80,6 +80,7 @@ export function buildReply(req: DhcpRequest, spec: ReplySpec): BuiltReply {
       available.set(Opt.TFTP_SERVER_NAME, encodeText(spec.subnet.nextServer));
       if (!fileFits) always.add(Opt.BOOTFILE_NAME);
       if (spec.boot.vendorClass) opts.set(Opt.VENDOR_CLASS, encodeText(spec.boot.vendorClass));
+      if (spec.boot.ipxeOptions) opts.set(Opt.IPXE_ENCAP, spec.boot.ipxeOptions);
       if (spec.boot.pathPrefix) {
         available.set(Opt.PATH_PREFIX, encodeText(spec.boot.pathPrefix));
         always.add(Opt.PATH_PREFIX);
