@@ -35,7 +35,7 @@ test('package lists: dpkg-query output sorted, profiles carry what the brief nam
     { name: 'bash', version: '5.2.15-2+b2' }, { name: 'zlib1g', version: '1:1.2.13' },
   ]);
   const eph = packagesOf('ephemeral');
-  for (const p of ['cloud-init', 'nodejs', 'linux-image-amd64', 'lldpd', 'bcache-tools', 'busybox-static']) assert.ok(eph.includes(p), p);
+  for (const p of ['cloud-init', 'nodejs', 'linux-image-amd64', 'lldpd', 'bcache-tools', 'busybox-static', 'hdparm', 'sudo']) assert.ok(eph.includes(p), p);
   const deb = packagesOf('debian');
   for (const p of ['grub-pc-bin', 'grub-efi-amd64-bin', 'grub2-common', 'sudo', 'cloud-init']) assert.ok(deb.includes(p), p);
 });

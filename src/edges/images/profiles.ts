@@ -21,6 +21,9 @@ const EPHEMERAL = [
   'ipmitool', 'curl', 'openssh-server', 'nodejs', 'linux-image-amd64', 'busybox-static',
   // wipe-disks' secure erase of ATA drives (NVMe's is nvme-cli's).
   'hdparm',
+  // Rescue mode and ephemeral deploys hand the machine to its user over SSH as cloud-init's default
+  // user, whose sudoers rule needs sudo itself: without it the rescuer cannot become root.
+  'sudo',
   // cloud-init's ntp module (the region's ntp_servers in vendor-data) needs a client to configure.
   'systemd-timesyncd',
 ];
