@@ -11,8 +11,8 @@ import { deploy } from '../../src/services/lifecycle/deploy.ts';
 import { machineReported } from '../../src/services/lifecycle/reported.ts';
 import { WorkflowRunner } from '../../src/workflows/runner.ts';
 import { BACKENDS } from '../helpers/backends.ts';
-import { startBmcDouble, type BmcDouble } from './bmc-double.ts';
-import { newMachine, startLifecycleRegion, type LifecycleRegion } from './helpers.ts';
+import type { BmcDouble } from './bmc-double.ts';
+import { readyOnBmcDouble, startLifecycleRegion, type LifecycleRegion } from './helpers.ts';
 
 const MIN = 60_000;
 const DEPLOYED = 6, DEPLOYING = 9, FAILED_DEPLOYMENT = 11;
@@ -26,15 +26,7 @@ for (const kind of BACKENDS) {
     const deployRow = async (sid: string) => (await r.svc.db.query<{ id: number; state: string; step: number; step_name: string; data: Record<string, unknown> }>(
       "select id, state, step, step_name, data from workflows where kind = 'deploy' and node_id = (select id from nodes where system_id = $1) order by id desc limit 1", [sid]))[0];
     /** A READY machine on its own BMC double, commissioned through the services (the clock may be moved). */
-    const readyMachine = async () => {
-      const b = await startBmcDouble(); bmcs.push(b);
-      const sid = r.sid(await r.api('POST', 'machines/', newMachine(`dw-${kind}-${++n}`, b.fields())));
-      await r.runner.drain();
-      await machineReported(r.svc, sid, { kind: 'commissioning_done' });
-      await r.runner.drain();
-      assert.equal((await r.status(sid)).status, 4);
-      return { sid, b };
-    };
+    const readyMachine = () => readyOnBmcDouble(r, `dw-${kind}-${++n}`, bmcs);
     /** Deploys with node_timeout 20 and the runner drained: the machine is on, the workflow waiting. */
     const deploying = async (o: { ephemeral_deploy?: boolean } = {}) => {
       const m = await readyMachine();

@@ -5,7 +5,9 @@
 import { rackPowerPort } from '../../src/app/region.ts';
 import { PowerService } from '../../src/edges/rack/power/service.ts';
 import type { PowerPort } from '../../src/services/ports/power.ts';
+import { machineReported } from '../../src/services/lifecycle/reported.ts';
 import { WorkflowRunner, type RunnerOptions } from '../../src/workflows/runner.ts';
+import { startBmcDouble, type BmcDouble } from './bmc-double.ts';
 import { startTestRegion, type TestRegion } from '../helpers/region.ts';
 
 export const fastPower = () => rackPowerPort(new PowerService({
@@ -54,3 +56,21 @@ export const newMachine = (hostname: string, extra: Array<[string, string]> = []
   const hex = mac.toString(16).padStart(4, '0');
   return [['architecture', 'amd64/generic'], ['mac_addresses', `52:54:00:aa:${hex.slice(0, 2)}:${hex.slice(2)}`], ['hostname', hostname], ...extra];
 };
+
+/**
+ * A READY machine with webhook power on its own BMC double (kept in `bmcs` for the caller to stop):
+ * created (which commissions at once), the runner drained, commissioning reported done, drained again.
+ */
+export async function readyOnBmcDouble(r: LifecycleRegion, hostname: string, bmcs: BmcDouble[]): Promise<{ sid: string; b: BmcDouble }> {
+  const b = await startBmcDouble();
+  bmcs.push(b);
+  const res = await r.api('POST', 'machines/', newMachine(hostname, b.fields()));
+  if (res.status !== 200) throw new Error(`creating ${hostname}: ${res.status} ${res.text}`);
+  const sid = r.sid(res);
+  await r.runner.drain();
+  await machineReported(r.svc, sid, { kind: 'commissioning_done' });
+  await r.runner.drain();
+  const status = (await r.status(sid)).status;
+  if (status !== 4) throw new Error(`${hostname} is not Ready after commissioning (status ${status})`);
+  return { sid, b };
+}

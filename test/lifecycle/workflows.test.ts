@@ -12,7 +12,7 @@ import { machineReported } from '../../src/services/lifecycle/reported.ts';
 import { WorkflowRunner } from '../../src/workflows/runner.ts';
 import { BACKENDS } from '../helpers/backends.ts';
 import { startBmcDouble, type BmcDouble } from './bmc-double.ts';
-import { newMachine, startLifecycleRegion, type LifecycleRegion } from './helpers.ts';
+import { newMachine, readyOnBmcDouble, startLifecycleRegion, type LifecycleRegion } from './helpers.ts';
 
 const MIN = 60_000;
 
@@ -26,15 +26,7 @@ for (const kind of BACKENDS) {
     const workflows = (sid: string) => r.svc.db.query<{ kind: string; state: string; error: string; claims: number }>(
       'select kind, state, error, claims from workflows where node_id = (select id from nodes where system_id = $1) order by id', [sid]);
     /** A READY machine with webhook power on its own BMC double. */
-    const readyMachine = async (name: string) => {
-      const b = await bmc();
-      const sid = r.sid(await r.api('POST', 'machines/', newMachine(name, b.fields())));
-      await r.runner.drain();
-      await machineReported(r.svc, sid, { kind: 'commissioning_done' });
-      await r.runner.drain();
-      assert.equal((await r.status(sid)).status, 4);
-      return { sid, b };
-    };
+    const readyMachine = (name: string) => readyOnBmcDouble(r, name, bmcs);
 
     before(async () => { r = await startLifecycleRegion(kind); });
     after(async () => { await r?.close(); await Promise.all(bmcs.map((b) => b.stop())); });

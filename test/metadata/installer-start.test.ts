@@ -7,10 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { signRequest } from '../../src/edges/maas/wire/oauth.ts';
-import { machineReported } from '../../src/services/lifecycle/reported.ts';
 import { BACKENDS } from '../helpers/backends.ts';
-import { startBmcDouble, type BmcDouble } from '../lifecycle/bmc-double.ts';
-import { newMachine, startLifecycleRegion, type LifecycleRegion } from '../lifecycle/helpers.ts';
+import type { BmcDouble } from '../lifecycle/bmc-double.ts';
+import { readyOnBmcDouble, startLifecycleRegion, type LifecycleRegion } from '../lifecycle/helpers.ts';
 import { meta, nodeKey } from './helpers.ts';
 
 const MIN = 60_000;
@@ -30,11 +29,7 @@ for (const kind of BACKENDS) {
     const events = async (sid: string) => (await r.api('GET', `events/?op=query&id=${sid}`)).json().events as Array<{ type: string; description: string }>;
     /** A machine deploying, powered on, its workflow waiting in await_installer; its deployment key. */
     const deploying = async () => {
-      const b = await startBmcDouble(); bmcs.push(b);
-      const sid = r.sid(await r.api('POST', 'machines/', newMachine(`is-${kind}-${++n}`, b.fields())));
-      await r.runner.drain();
-      await machineReported(r.svc, sid, { kind: 'commissioning_done' });
-      await r.runner.drain();
+      const { sid } = await readyOnBmcDouble(r, `is-${kind}-${++n}`, bmcs);
       const dep = await r.api('POST', `machines/${sid}/?op=deploy`);
       assert.equal(dep.status, 200, dep.text);
       await r.runner.drain();
