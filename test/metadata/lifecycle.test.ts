@@ -108,14 +108,19 @@ for (const kind of BACKENDS) {
       assert.equal(await status(a.sid), S.FAILED_COMMISSIONING);
       assert.match((await r.api('GET', `machines/${a.sid}/`)).json().error_description, /lshw crashed/);
 
-      const t = await machine([['commission', 'false']]);
-      await r.api('POST', `machines/${t.sid}/?op=commission`, [['testing_scripts', 'smartctl-validate']]);
-      await r.runner.drain();
-      await commissionAsMachine(t.key);
-      await signal(t.key, [['status', 'TESTING']]);
-      await r.runner.drain();
-      assert.equal(await status(t.sid), S.TESTING);
-      const index = JSON.parse(untar((await meta(r, 'GET', 'latest/maas-scripts', t.key)).body)['index.json'])['1.0'];
+      /** A machine commissioned with smartctl-validate selected, now TESTING; the scripts index it sees. */
+      const testing = async () => {
+        const x = await machine([['commission', 'false']]);
+        await r.api('POST', `machines/${x.sid}/?op=commission`, [['testing_scripts', 'smartctl-validate']]);
+        await r.runner.drain();
+        await commissionAsMachine(x.key);
+        await signal(x.key, [['status', 'TESTING']]);
+        await r.runner.drain();
+        assert.equal(await status(x.sid), S.TESTING);
+        return { ...x, index: JSON.parse(untar((await meta(r, 'GET', 'latest/maas-scripts', x.key)).body)['index.json'])['1.0'] };
+      };
+      const t = await testing();
+      const index = t.index;
       assert.deepEqual(index.testing_scripts.map((s: { name: string }) => s.name), ['smartctl-validate']);
       assert.deepEqual(index.commissioning_scripts, []);
       await signal(t.key, [['status', 'WORKING'], ['script_result_id', String(index.testing_scripts[0].script_result_id)], ['exit_status', '1']], [['smartctl-validate.err', 'SMART failure']]);
@@ -127,13 +132,8 @@ for (const kind of BACKENDS) {
       assert.equal(Buffer.from(sets[0].results[0].stderr, 'base64').toString(), 'SMART failure');
 
       // A script whose packages could not be installed: INSTALLING with an exit status → Failed installing (8).
-      const u = await machine([['commission', 'false']]);
-      await r.api('POST', `machines/${u.sid}/?op=commission`, [['testing_scripts', 'smartctl-validate']]);
-      await r.runner.drain();
-      await commissionAsMachine(u.key);
-      await signal(u.key, [['status', 'TESTING']]);
-      await r.runner.drain();
-      const uIndex = JSON.parse(untar((await meta(r, 'GET', 'latest/maas-scripts', u.key)).body)['index.json'])['1.0'];
+      const u = await testing();
+      const uIndex = u.index;
       await signal(u.key, [['status', 'INSTALLING'], ['script_result_id', String(uIndex.testing_scripts[0].script_result_id)], ['exit_status', '100']], [['smartctl-validate.out', 'E: Unable to locate package']]);
       await signal(u.key, [['status', 'OK']]);
       await r.runner.drain();
