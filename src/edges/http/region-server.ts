@@ -3,7 +3,7 @@
  * endpoints and metrics. Bodies are kept raw (Buffer) so the MAAS wire parsers see exactly what clients
  * sent (quoted multipart boundaries, base64 parts, JSON without a content type).
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../../services/context.ts';
 import type { EdgeDeps, HandlerDecl } from '../maas/declare.ts';
 import { describeFor } from '../maas/describe.ts';
@@ -33,6 +33,21 @@ function parseCookies(req: FastifyRequest): Record<string, string> {
 /** Drops OAuth signatures from URLs before they reach a log line. */
 const redactUrl = (url: string) => url.replace(/(oauth_signature=)[^&]*/gi, '$1[redacted]');
 
+/**
+ * One log line per request, when it completes, in place of Fastify's two at info: machines stream
+ * events and poll, so an access log at info would drown what an operator needs to read. Successes at
+ * debug, refusals at info, server errors at error (with the error). Fastify's other lines (its error
+ * handler's, with stacks) stay as they are.
+ */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    const status = reply.statusCode;
+    const level = error || status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
+    reply.log[level]({ method: req.method, url: redactUrl(req.url), status, ms: Math.round(reply.elapsedTime), ...(error ? { err: error } : {}) }, 'request');
+  }
+}
+
 export function buildRegionServer(opts: RegionServerOptions): { app: FastifyInstance; router: ApiRouter } {
   const app = Fastify({
     logger: opts.logger === false ? false : {
@@ -44,15 +59,8 @@ export function buildRegionServer(opts: RegionServerOptions): { app: FastifyInst
     },
     bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
     trustProxy: false,
-    // One line per request, written below, in place of Fastify's two at info: machines stream events
-    // and poll, so an access log at info would drown what an operator needs to read.
-    disableRequestLogging: true,
+    logController: new RequestLog(),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    const status = reply.statusCode;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
-    req.log[level]({ method: req.method, url: redactUrl(req.url), status, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
