@@ -33,6 +33,29 @@ test('reservations: the MAC gets its address and name; nobody else can have it',
   assert.equal(messageType(reboot), T.NAK);
 });
 
+test('reservations belong to the NIC: each boot stage gets the address whatever client identifier it sends', async (t) => {
+  // One NIC, three identities in one boot: the PXE ROM (no option 61), the initramfs's udhcpc
+  // (61 = 01 + MAC), systemd-networkd (61 = a DUID). Each holds the reserved address in turn.
+  const h = await startHarness({ config: testConfig() });
+  t.after(() => h.close());
+  const mac = '52:54:00:aa:00:01';
+  const stages: Array<[string, RequestSpec['options']]> = [
+    ['PXE ROM', []],
+    ['udhcpc', [[Opt.CLIENT_ID, [1, 0x52, 0x54, 0, 0xaa, 0, 1]]]],
+    ['networkd (DUID)', [[Opt.CLIENT_ID, [0xff, 0x5a, 0x1c, 0x0e, 0x33, 0, 2, 0, 0, 0xab, 0x11, 0x9c, 0x4d, 0x2e, 0x71, 0xf0, 0x3a, 0x12, 0x6b]]]],
+  ];
+  for (const [stage, options] of stages) {
+    const offer = await h.exchange(relayed({ type: T.DISCOVER, mac, options }));
+    assert.equal(offer.packet.yiaddr, '127.42.0.10', `${stage}: OFFER of the reserved address`);
+    const ack = await h.exchange(relayed({ type: T.REQUEST, mac, options: [...(options ?? []), [Opt.SERVER_ID, ipBytes(SERVER_IP)], [Opt.REQUESTED_IP, ipBytes('127.42.0.10')]] }));
+    assert.equal(messageType(ack), T.ACK, `${stage}: ACK`);
+    assert.equal(ack.packet.yiaddr, '127.42.0.10');
+  }
+  // Another NIC still cannot have it, whatever identifier it claims.
+  const thief = await h.exchange(selecting(freshMac(), '127.42.0.10'));
+  assert.equal(messageType(thief), T.NAK);
+});
+
 test('pool exhaustion: no OFFER once every address is held', async (t) => {
   const config = testConfig({ subnets: [relayedSubnet({ pools: [{ start: '127.42.0.100', end: '127.42.0.101' }], reservations: [] })] });
   const h = await startHarness({ config });

@@ -76,6 +76,12 @@ export class Allocator {
     const reservedFor = subnet.reservedIps.get(ip);
     if (reservedFor !== undefined) {
       if (reservedFor !== client.mac) return false;
+      // A reservation belongs to the NIC (its MAC), not to one client identifier: in one boot a NIC
+      // asks as the PXE ROM (no option 61), the initramfs (61 = 01 + MAC) and systemd-networkd (61 =
+      // a DUID), and each must get the reserved address, as ISC dhcpd's host declarations (matched
+      // by hardware address) give it. Held by the same NIC under another identifier: it is the NIC's.
+      const held = this.store.get(ip);
+      if (held && held.mac === client.mac && held.state !== 'declined') return true;
     } else {
       if (subnet.excluded.has(n)) return false;
       if (!subnet.pools.some(([lo, hi]) => n >= lo && n <= hi)) return false;
