@@ -62,6 +62,12 @@ test('ephemeral build: outputs, manifest, cached rebuild', { skip, timeout: 3_60
   assert.ok(!/\n\/var\/lib\/apt\/lists\/[^\n]*Packages/.test(list), 'no apt lists');
   assert.ok(!/\n\/etc\/ssh\/ssh_host_/.test(list), 'no SSH host keys');
   assert.ok(!/\n\/boot\/initrd\.img/.test(list), "no Debian initrd (ours replaces it)");
+  assert.ok(has('/usr/bin/sudo'), 'sudo, for the default user in rescue mode');
+  // update-initramfs was a no-op while packages installed (essential-ephemeral.sh): Debian's is back.
+  const cat = (path: string) => execFileSync('unsquashfs', ['-cat', join(built.dir, 'squashfs'), path]).toString();
+  assert.match(cat('/usr/sbin/update-initramfs'), /generate_initramfs/, "Debian's update-initramfs, not the build's stub");
+  assert.ok(!has('/usr/sbin/update-initramfs.plinth-build'));
+  assert.doesNotMatch(cat('/var/lib/dpkg/diversions'), /update-initramfs/, 'no diversion left behind');
   if (m.inputs.agent) assert.ok(has('/usr/bin/plinth-agent') && has('/usr/lib/plinth/agent.mjs'), 'agent');
 });
 

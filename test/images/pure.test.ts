@@ -99,4 +99,10 @@ test('mmdebstrap command line: root mode, cache bind-mounted and unmounted aroun
   const hooks = args.filter((a) => a.startsWith('--customize-hook='));
   assert.deepEqual(hooks, ['--customize-hook=sh hook "$1"', '--customize-hook=umount "$1/var/cache/apt/archives"']);
   assert.deepEqual(args.slice(-3), ['bookworm', '/o/root', 'deb http://deb.example.org/debian bookworm main']);
+  assert.ok(!args.some((a) => a.startsWith('--essential-hook=')));
+  const withEssential = mmdebstrapArgs({
+    suite: 'bookworm', arch: 'amd64', mirror: 'http://deb.example.org/debian', packages: ['a'],
+    rootDir: '/o/root', cacheDir: '/c', customize: 'sh hook "$1"', essential: 'sh early "$1"', logFile: '/o/log',
+  });
+  assert.ok(withEssential.indexOf('--essential-hook=sh early "$1"') >= 0 && withEssential.indexOf('--essential-hook=sh early "$1"') < withEssential.indexOf('--customize-hook=sh hook "$1"'));
 });

@@ -19,6 +19,8 @@ export interface BootstrapOptions {
   cacheDir: string;
   /** Shell command run as a customize hook ("$1" is the root). */
   customize: string;
+  /** Shell command run as an essential hook: after the essential set, before the other packages. */
+  essential?: string;
   logFile: string;
 }
 
@@ -34,6 +36,7 @@ export function mmdebstrapArgs(o: BootstrapOptions): string[] {
     // The cache must keep what was downloaded for the essential set too.
     '--skip=essential/unlink',
     `--setup-hook=mkdir -p ${archives} && mount --bind ${q(o.cacheDir)} ${archives}`,
+    ...(o.essential ? [`--essential-hook=${o.essential}`] : []),
     `--customize-hook=${o.customize}`,
     `--customize-hook=umount ${archives}`,
     o.suite, o.rootDir, `deb ${o.mirror} ${o.suite} main`,

@@ -119,8 +119,9 @@ async function build(o: BuildOptions, p: Planned): Promise<BuildResult> {
     const hook = o.kind === 'ephemeral'
       ? `sh ${JSON.stringify(join(ASSETS, 'customize-ephemeral.sh'))} "$1" ${JSON.stringify(agent?.path ?? '')}`
       : `sh ${JSON.stringify(join(ASSETS, 'customize-debian.sh'))} "$1"`;
+    const essential = o.kind === 'ephemeral' ? `sh ${JSON.stringify(join(ASSETS, 'essential-ephemeral.sh'))} "$1"` : undefined;
     await s.step(`mmdebstrap (${inputs.packages.length} packages; log ${logFile})`, () => bootstrap({
-      suite: o.suite, arch: o.arch, mirror, packages: inputs.packages, rootDir, cacheDir: o.cacheDir, customize: hook, logFile,
+      suite: o.suite, arch: o.arch, mirror, packages: inputs.packages, rootDir, cacheDir: o.cacheDir, customize: hook, essential, logFile,
     }));
     const kver = kernelVersion(rootDir);
     const packages = parsePackageList(await installedPackages(rootDir));

@@ -5,6 +5,9 @@
 set -eu
 root=$1
 agent=${2:-}
+# Debian's update-initramfs back in place (essential-ephemeral.sh diverted it for the install).
+rm -f "$root/usr/sbin/update-initramfs"
+chroot "$root" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
 
 # The MAAS datasource takes its settings from cloud-config-url on the kernel command line: cloud-init
 # fetches it in the local stage and writes 91_kernel_cmdline_url.cfg. Refuse a cloud-init that lacks it.
