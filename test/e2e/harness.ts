@@ -25,7 +25,7 @@ export const APT_CACHE = resolve('.cache/apt');
  *   unset — `default` tests only: the BIOS walkthrough, part of `make test` (~10 min under TCG, plus
  *           the image builds the image tests share); `0` skips it too;
  *   `1`   — also `more`: the UEFI walkthrough;
- *   `full` — also `full`: the faults and the three-machine reset cycle.
+ *   `full` — also `full`: the faults, the three-machine reset cycle, and rescue / erase / ephemeral deploy.
  */
 export function e2eSkipReason(level: 'default' | 'more' | 'full' = 'default'): string | undefined {
   const want = process.env.PLINTH_E2E ?? '';
