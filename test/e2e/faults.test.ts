@@ -13,7 +13,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,7 +28,8 @@ describe('end to end: faults', { skip }, () => {
   let lab: Awaited<ReturnType<typeof startLab>> | undefined;
   let plinth: SplitPlinth | undefined;
   let sid: string | undefined;
-  after(async () => { await plinth?.close(); await lab?.close(); });
+  let keyDir: string | undefined;
+  after(async () => { await plinth?.close(); await lab?.close(); if (keyDir) rmSync(keyDir, { recursive: true, force: true }); });
 
   /** A failed check carries the machine's events, both processes' logs and the VM's console. */
   const explain = async (err: unknown): Promise<never> => {
@@ -45,7 +46,7 @@ describe('end to end: faults', { skip }, () => {
 
   step('images built (or cached); lab and a two-process Plinth up; the machine enlisted', async () => {
     await ensureImages((line) => process.stderr.write(`  [images] ${line}\n`));
-    const keyDir = mkdtempSync(join(tmpdir(), 'plinth-e2e-ssh-'));
+    keyDir = mkdtempSync(join(tmpdir(), 'plinth-e2e-ssh-'));
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keyDir, 'id'), '-C', 'e2e@plinth']);
     lab = await startLab({ firmware: 'bios', memoryMiB: 1536 });
     plinth = await startSplitPlinth({ sshKeyFile: join(keyDir, 'id.pub') });

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -112,5 +112,6 @@ export async function walkthrough(firmware: 'bios' | 'uefi', record: (t: StepTim
   } finally {
     await plinth?.close();
     await lab.close();
+    rmSync(keyDir, { recursive: true, force: true });
   }
 }
