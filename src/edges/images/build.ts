@@ -116,10 +116,10 @@ async function build(o: BuildOptions, p: Planned): Promise<BuildResult> {
   try {
     mkdirSync(tmp);
     const rootDir = join(tmp, 'root');
-    const hook = o.kind === 'ephemeral'
-      ? `sh ${JSON.stringify(join(ASSETS, 'customize-ephemeral.sh'))} "$1" ${JSON.stringify(agent?.path ?? '')}`
-      : `sh ${JSON.stringify(join(ASSETS, 'customize-debian.sh'))} "$1"`;
-    const essential = o.kind === 'ephemeral' ? `sh ${JSON.stringify(join(ASSETS, 'essential-ephemeral.sh'))} "$1"` : undefined;
+    /** An mmdebstrap hook running one of the builder's scripts on the root ("$1"). */
+    const script = (name: string, ...args: string[]) => [`sh ${JSON.stringify(join(ASSETS, name))} "$1"`, ...args.map((a) => JSON.stringify(a))].join(' ');
+    const hook = o.kind === 'ephemeral' ? script('customize-ephemeral.sh', agent?.path ?? '') : script('customize-debian.sh');
+    const essential = o.kind === 'ephemeral' ? script('essential-ephemeral.sh') : undefined;
     await s.step(`mmdebstrap (${inputs.packages.length} packages; log ${logFile})`, () => bootstrap({
       suite: o.suite, arch: o.arch, mirror, packages: inputs.packages, rootDir, cacheDir: o.cacheDir, customize: hook, essential, logFile,
     }));
